@@ -1,0 +1,17 @@
+"""The code behind *The Mathematics of Modern Deep Learning*.
+
+The book and this package are one thing: a chapter teaches a piece of code, tests check it
+against an independent reference, and later chapters import it from here.
+
+Modules by topic
+    info       entropy, KL divergence, mutual information (Chapter 1)
+    softmax    softmax with temperature, its Jacobian, Gumbel-softmax, distillation (Chapter 2)
+    diffusion  noise schedules, forward noising, DDPM posteriors (Chapter 8)
+
+Plumbing
+    plotting   the book's figure style and colour-blind-safe palette
+    widgets    interactive figures whose sliders also work on the static website
+    grading    auto-graded exercises: ``check(question_id, answer)``
+"""
+
+__version__ = "0.1.0"

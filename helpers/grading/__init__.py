@@ -1,0 +1,289 @@
+"""Auto-graded exercises.
+
+In an exercise notebook the reader writes a function (or computes a value) and calls::
+
+    from helpers.grading import check
+    check("info.entropy", entropy)
+
+``check`` runs the answer on randomized inputs against a reference implementation, so an
+answer hard-coded to the worked example fails.  It prints one line, ✅ or ❌ followed by a
+hint that says what is wrong, never raises into the notebook, stops a runaway answer after a
+few seconds, and returns a :class:`Result` whose truth value is pass/fail.
+
+Question banks live beside this file, one module per topic (``info``, ``softmax``,
+``diffusion``); each defines a list ``QUESTIONS`` of :class:`Question`.  Instructors grade a
+whole notebook with ``python -m helpers.grading NOTEBOOK [--json]``.
+
+Introduced in Chapter 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+#: Topic modules holding question banks, in book order.
+BANKS = ("info", "softmax", "diffusion")
+
+#: Environment variable naming a file to which every check appends one JSON line.
+LOG_ENV = "HELPERS_GRADING_LOG"
+
+
+class QuestionInfo(NamedTuple):
+    chapter: int  # the chapter whose exercises hold the question
+    prompt: str   # one line: what the reader is asked to do
+
+
+@dataclass
+class Question:
+    """One auto-graded question.
+
+    ``kind="function"``: the answer is called on ``cases(rng)`` argument tuples and compared
+    with ``reference`` on the same arguments.  ``kind="value"``: the answer is a value and
+    is compared with ``reference()``.  ``grade`` replaces the comparison altogether (for
+    answers judged statistically, such as a sampler); it returns ``(passed, message)``.
+    ``mistakes`` are ``(wrong_function, hint)`` pairs: when the answer matches a known wrong
+    formula on every case, the reader gets that hint.
+    """
+
+    id: str
+    chapter: int
+    prompt: str
+    reference: Callable[..., Any]
+    kind: str = "function"
+    cases: Callable[[np.random.Generator], list[tuple]] | None = None
+    mistakes: list[tuple[Callable[..., Any], str]] = field(default_factory=list)
+    grade: Callable[[Any], tuple[bool, str]] | None = None
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    timeout: float = 5.0
+    units: bool = True  # whether a bits/nats mix-up is a likely mistake
+
+
+class Result:
+    """The outcome of one :func:`check`; ``bool(result)`` is True when the answer passed."""
+
+    def __init__(self, question_id: str, passed: bool, message: str, status: str):
+        self.question_id = question_id
+        self.passed = passed
+        self.message = message
+        self.status = status  # "passed", "not attempted", "failed"
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def line(self) -> str:
+        mark = "✅" if self.passed else "❌"
+        return f"{mark} {self.question_id}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"Result({self.question_id!r}, passed={self.passed}, message={self.message!r})"
+
+    def _ipython_display_(self) -> None:
+        # check() already printed the line; showing the result again would repeat it.
+        pass
+
+
+class _TimeLimit(Exception):
+    pass
+
+
+class _Deadline:
+    """Interrupt the enclosed code after ``seconds`` (main thread, POSIX); no-op elsewhere."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.active = (
+            hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        )
+
+    def _handler(self, signum, frame):
+        raise _TimeLimit()
+
+    def __enter__(self):
+        if self.active:
+            self.previous = signal.signal(signal.SIGALRM, self._handler)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+
+# --------------------------------------------------------------------------- the registry
+_REGISTRY: dict[str, Question] | None = None
+
+
+def _registry() -> dict[str, Question]:
+    global _REGISTRY
+    if _REGISTRY is None:
+        reg: dict[str, Question] = {}
+        for bank in BANKS:
+            module = importlib.import_module(f"{__name__}.{bank}")
+            for q in module.QUESTIONS:
+                if q.id in reg:
+                    raise RuntimeError(f"duplicate question id {q.id!r}")
+                reg[q.id] = q
+        _REGISTRY = reg
+    return _REGISTRY
+
+
+def questions() -> dict[str, QuestionInfo]:
+    """All question ids, each mapped to its chapter and one-line prompt."""
+    return {qid: QuestionInfo(q.chapter, q.prompt) for qid, q in _registry().items()}
+
+
+# --------------------------------------------------------------------------- comparison
+def _as_array(x) -> np.ndarray | None:
+    try:
+        if hasattr(x, "detach"):  # a torch tensor
+            x = x.detach().cpu().numpy()
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return arr
+
+
+def _close(a: np.ndarray, b: np.ndarray, q: Question) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=q.rtol, atol=q.atol, equal_nan=False))
+
+
+def _diagnose(got_list, want_list, q: Question, args_list) -> str:
+    """Explain why the answer differs from the reference: first the commonest mistakes."""
+    gots = [_as_array(g) for g in got_list]
+    wants = [np.asarray(w, dtype=float) for w in want_list]
+    if any(g is None for g in gots):
+        bad = next(g for g, a in zip(got_list, gots) if a is None)
+        return f"expected a number or an array of numbers, got {type(bad).__name__}"
+    for g, w in zip(gots, wants):
+        if g.shape != w.shape:
+            want_shape = "a scalar" if w.shape == () else f"shape {w.shape}"
+            got_shape = "a scalar" if g.shape == () else f"shape {g.shape}"
+            return f"wrong shape: expected {want_shape}, got {got_shape}"
+    if any(np.isnan(g).any() for g in gots):
+        return "the answer contains NaN (a log of 0, or 0/0?)"
+    if any(np.isinf(g).any() and not np.isinf(w).any() for g, w in zip(gots, wants)):
+        return "the answer contains inf where the reference is finite (an overflow, or a log of 0?)"
+    for wrong, hint in q.mistakes:
+        try:
+            alts = [np.asarray(wrong(*args), dtype=float) for args in args_list]
+        except Exception:  # a mistake model that does not apply to these inputs
+            continue
+        if all(a.shape == g.shape and np.allclose(g, a, rtol=q.rtol, atol=q.atol) for a, g in zip(alts, gots)):
+            return hint
+    nonzero = [(g, w) for g, w in zip(gots, wants) if np.any(np.abs(w) > 1e-8)]
+    if nonzero:
+        if all(np.allclose(g, -w, rtol=q.rtol, atol=q.atol) for g, w in nonzero):
+            return "wrong sign: the answer is the negative of the expected value"
+        if q.units:
+            if all(np.allclose(g, w / math.log(2), rtol=q.rtol, atol=q.atol) for g, w in nonzero):
+                return "the answer is in bits, but nats (natural log) were expected"
+            if all(np.allclose(g, w * math.log(2), rtol=q.rtol, atol=q.atol) for g, w in nonzero):
+                return "the answer is in nats, but bits (log base 2) were expected"
+    for g, w, args in zip(gots, wants, args_list):
+        if not np.allclose(g, w, rtol=q.rtol, atol=q.atol):
+            return f"wrong value on a test input: expected {_short(w)}, got {_short(g)}"
+    return "wrong value"
+
+
+def _short(x: np.ndarray) -> str:
+    text = np.array2string(np.asarray(x), precision=4, threshold=6, separator=", ")
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _describe_exception(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- grading
+def _grade(q: Question, answer) -> tuple[str, str]:
+    """Return (status, message) for an answer; status is passed / not attempted / failed."""
+    if answer is None or answer is Ellipsis:
+        return "not attempted", "not attempted yet: replace the placeholder with your answer"
+    if q.grade is not None:
+        with _Deadline(q.timeout):
+            passed, message = q.grade(answer)
+        return ("passed" if passed else "failed"), message
+    if q.kind == "value":
+        got_list, want_list, args_list = [answer], [q.reference()], [()]
+    else:
+        if not callable(answer):
+            return "failed", f"expected a function, got {type(answer).__name__}; pass the function itself, without calling it"
+        rng = np.random.default_rng(20261123)
+        args_list = q.cases(rng)
+        want_list = [q.reference(*args) for args in args_list]
+        got_list = []
+        with _Deadline(q.timeout):
+            for args in args_list:
+                copies = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
+                got_list.append(answer(*copies))
+    gots = [_as_array(g) for g in got_list]
+    if all(g is not None for g in gots) and all(
+        _close(g, np.asarray(w, dtype=float), q) for g, w in zip(gots, want_list)
+    ):
+        n = len(args_list)
+        return "passed", "correct" if q.kind == "value" else f"correct on {n} randomized test input{'s' * (n > 1)}"
+    return "failed", _diagnose(got_list, want_list, q, args_list)
+
+
+def check(question_id: str, answer) -> Result:
+    """Grade ``answer`` to question ``question_id``, print one line, and return a Result.
+
+    ``answer`` is the reader's function (not its output) for function questions, or a value
+    for value questions.  Never raises: every problem becomes a ❌ line with a hint.
+    """
+    reg = _registry()
+    if question_id not in reg:
+        near = [k for k in reg if k.split(".")[0] == str(question_id).split(".")[0]]
+        hint = f"; known ids here: {', '.join(near)}" if near else ""
+        result = Result(str(question_id), False, f"unknown question id{hint}", "failed")
+    else:
+        q = reg[question_id]
+        start = time.perf_counter()
+        try:
+            status, message = _grade(q, answer)
+        except NotImplementedError:
+            status, message = "not attempted", "not attempted yet: the function still raises NotImplementedError"
+        except _TimeLimit:
+            status, message = "failed", f"took too long (stopped after {q.timeout:g} s): is there an endless loop?"
+        except RecursionError:
+            status, message = "failed", "raised RecursionError: does the function call itself without end?"
+        except Exception as exc:  # the reader's code failed: report it, do not raise
+            status, message = "failed", f"your code raised {_describe_exception(exc)}"
+        except KeyboardInterrupt:
+            status, message = "failed", "interrupted"
+        elapsed = time.perf_counter() - start
+        result = Result(question_id, status == "passed", message, status)
+        result.elapsed = elapsed
+    print(result.line())
+    _log(result)
+    return result
+
+
+def _log(result: Result) -> None:
+    path = os.environ.get(LOG_ENV)
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"id": result.question_id, "passed": result.passed,
+                                 "status": result.status, "message": result.message}) + "\n")
+    except OSError:
+        pass
+
+
+__all__ = ["check", "questions", "Question", "QuestionInfo", "Result"]

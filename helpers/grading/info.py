@@ -1,0 +1,3 @@
+"""Auto-graded questions for the info exercises."""
+
+QUESTIONS = []
