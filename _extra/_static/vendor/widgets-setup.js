@@ -1,0 +1,49 @@
+/*
+ * Glue between the widgets embedded in the static pages and the local copies of RequireJS,
+ * @jupyter-widgets/html-manager and MathJax 3 in _static/vendor.
+ *
+ * Loaded on pages with widgets, after require.min.js and before embed-amd.js (see
+ * `nb_ipywidgets_js` in _config.yml).  Every URL is derived from this script's own URL, so
+ * the site works from any path (http://host/, http://host/some/prefix/, file://...).
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var vendor = script.src.replace(/[?#].*$/, "").replace(/[^\/]*$/, ""); // .../_static/vendor/
+
+  // embed-amd.js derives its asset path (the Font Awesome fonts of the widget CSS) from the
+  // URL RequireJS gives its module; by default that would be the page's own folder.
+  window.requirejs.config({
+    paths: { "@jupyter-widgets/html-manager/dist": vendor + "html-manager" },
+  });
+
+  // Where embed-amd.js looks for a third-party widget module (NAME@VERSION/dist/index.js):
+  // here, never a CDN.  The book only uses @jupyter-widgets/base and controls, which are
+  // bundled in embed-amd.js.
+  script.setAttribute("data-jupyter-widgets-cdn", vendor + "widgets/");
+
+  // The widget labels are typeset through the MathJax 2 API (MathJax.Hub.Queue), which
+  // MathJax 3 no longer has (jupyter-widgets/ipywidgets#3829).  MathJax is loaded with
+  // `defer`, so it is in place once the document is parsed, before widgets render on `load`.
+  document.addEventListener("DOMContentLoaded", function () {
+    var mj = window.MathJax;
+    if (!mj || !mj.version || mj.Hub || !mj.startup) {
+      return;
+    }
+    mj.Hub = {
+      Queue: function () {
+        var elements = [];
+        Array.prototype.forEach.call(arguments, function (command) {
+          if (Array.isArray(command) && command[0] === "Typeset" && command[2]) {
+            elements.push(command[2]);
+          }
+        });
+        if (elements.length) {
+          mj.startup.promise = mj.startup.promise.then(function () {
+            return mj.typesetPromise(elements);
+          });
+        }
+      },
+    };
+  });
+})();
