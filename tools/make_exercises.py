@@ -68,8 +68,6 @@ def exercise_from_solution(solution_path: Path):
     for i, cell in enumerate(ex.cells):
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source, f"{solution_path.name} cell {i}")
-        cell.pop("id", None)
-    nbformat.validator.normalize(ex)
     return clean(ex)
 
 
