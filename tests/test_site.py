@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import tempfile
 import threading
@@ -150,12 +149,10 @@ MATH_STATE = """() => {
         }
     }
     return {
-        n_math: math.length,
         untypeset: math.filter(el => !el.querySelector('mjx-container'))
                        .map(el => el.textContent.trim().slice(0, 80)),
         raw: raw,
         errors: [...document.querySelectorAll('mjx-merror')].map(el => el.textContent.slice(0, 80)),
-        n_typeset: document.querySelectorAll('mjx-container').length,
     };
 }"""
 
@@ -177,10 +174,12 @@ def _move(page, control) -> str:
     classes = control.get_attribute("class") or ""
     if "widget-toggle-buttons" in classes:
         buttons = control.locator("button")
-        target = next(i for i in range(buttons.count())
-                      if "mod-active" not in (buttons.nth(i).get_attribute("class") or ""))
-        label = buttons.nth(target).inner_text()
-        buttons.nth(target).click()
+        others = [i for i in range(buttons.count())
+                  if "mod-active" not in (buttons.nth(i).get_attribute("class") or "")]
+        if not others:
+            return "found no other toggle button to click"
+        label = buttons.nth(others[0]).inner_text()
+        buttons.nth(others[0]).click()
         return f"clicked toggle button {label!r}"
     handle = control.locator(".noUi-handle").first
     now = float(handle.get_attribute("aria-valuenow"))
@@ -207,7 +206,8 @@ def _check_controls(page) -> list[str]:
     found = []
     for i in range(controls.count()):
         control = controls.nth(i)
-        name = f"control {i + 1} ({control.inner_text().strip().splitlines()[0]!r})"
+        caption = (control.inner_text().strip().splitlines() or [""])[0]
+        name = f"control {i + 1} ({caption!r})"
         control.scroll_into_view_if_needed()
         before = control.evaluate(FIGURE_SHOWN)
         if before["count"] != 1:
