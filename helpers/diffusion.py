@@ -506,9 +506,9 @@ def train_denoiser(
         kind: str = "ddpm",         # "ddpm": predict the noise; "flow": predict the velocity
         *,
         alpha_bars=None,            # abar, shape (T,); required for "ddpm"
-        steps: int = 6000,          # optimizer steps
+        steps: int = 5000,          # optimizer steps
         batch: int = 512,           # minibatch size
-        lr: float = 5e-3,           # peak learning rate (one-cycle schedule)
+        lr: float = 8e-3,           # peak learning rate (one-cycle schedule)
         hidden: int = 128,          # width of TimeMLP
         seed: int = 0,              # seeds the initialization and every draw
 ):
