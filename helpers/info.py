@@ -210,8 +210,21 @@ def mutual_information(
     joint = _distribution(joint, "joint", "mutual_information", axes=2)
     p_x = joint.sum(axis=-1, keepdims=True)
     p_y = joint.sum(axis=-2, keepdims=True)
-    ratio = np.divide(joint, p_x * p_y, out=np.ones_like(joint), where=joint > 0)
-    mi = np.sum(xlogy(joint, ratio), axis=(-2, -1))
+    # log(p(x,y) / (p(x) p(y))).  Where the product of two tiny marginals underflows to 0
+    # although p(x,y) > 0, the logarithms are subtracted term by term instead.
+    def safe_log(a):
+        return np.log(a, where=a > 0, out=np.zeros_like(a))
+
+    product = p_x * p_y
+    direct = joint > 0
+    direct &= product > 0
+    ratio = np.divide(joint, product, out=np.ones_like(joint), where=direct)
+    log_ratio = np.where(direct, safe_log(ratio), 0.0)
+    underflow = (joint > 0) & ~direct
+    if underflow.any():
+        split = safe_log(joint) - safe_log(p_x) - safe_log(p_y)
+        log_ratio = np.where(underflow, split, log_ratio)
+    mi = np.sum(joint * log_ratio, axis=(-2, -1))
     return _in_base(np.maximum(mi, 0.0), log_base)  # rounding may give -1e-17; MI >= 0
 
 

@@ -181,6 +181,14 @@ def test_mutual_information_extremes():
     assert mutual_information([[1.0]]) == 0.0
 
 
+def test_mutual_information_with_tiny_marginals():
+    """p(x) p(y) underflows to 0 here although p(x, y) > 0: MI must stay finite and = H(X)."""
+    tiny = 1e-200
+    copy = np.array([[tiny, 0.0], [0.0, 1.0 - tiny]])       # X = Y, one outcome nearly impossible
+    assert mutual_information(copy) == pytest.approx(scipy_entropy([tiny, 1.0 - tiny]), rel=1e-9)
+    assert mutual_information(copy) <= scipy_entropy([tiny, 1.0 - tiny]) * (1 + 1e-12)
+
+
 # --------------------------------------------------------------------------- estimators from samples
 def test_mutual_information_discrete_matches_sklearn():
     rng = np.random.default_rng(8)
