@@ -145,6 +145,7 @@ def test_jacobian_scales_with_one_over_tau():
 
 @given(z=vectors(moderate, min_size=2))
 def test_zero_temperature_limit_is_one_hot_on_the_maximum(z):
+    z = np.round(z, 6)  # distinct logits differ by >= 1e-6, so at tau = 1e-300 the gaps are huge
     p = softmax(z, 1e-300)
     winners = z == z.max()
     np.testing.assert_array_equal(p[~winners], 0.0)
