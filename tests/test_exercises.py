@@ -56,3 +56,25 @@ def test_cli_json_report(tmp_path):
     assert set(report) == {"notebook", "score", "max_score", "questions"}
     assert report["score"] == 0 and report["max_score"] == len(report["questions"]) > 0
     assert all(set(q) == {"id", "passed", "message"} for q in report["questions"])
+
+
+def test_partly_solved_notebook_scores_partly(tmp_path):
+    """One answer filled in, one cell that crashes: the grader runs on and counts one point."""
+    import nbformat
+
+    name = "01_information_theory.ipynb"
+    exercise = nbformat.read(ROOT / "exercises" / name, as_version=4)
+    solution = nbformat.read(ROOT / "solutions" / name, as_version=4)
+    first = next(i for i, c in enumerate(exercise.cells) if c.source.startswith("def entropy("))
+    answer = next(c.source for c in solution.cells if c.source.startswith("def entropy("))
+    exercise.cells[first].source = answer
+    stray = nbformat.v4.new_code_cell("1 / 0  # a reader's stray cell")
+    if exercise.nbformat_minor < 5:
+        del stray["id"]
+    exercise.cells.insert(first + 2, stray)
+    path = tmp_path / name
+    nbformat.write(exercise, path)
+    report = grade_notebook(path)
+    assert report["score"] == 1 and report["max_score"] == len(report["questions"]) >= 2
+    passed = [q["id"] for q in report["questions"] if q["passed"]]
+    assert passed == ["info.entropy"]
