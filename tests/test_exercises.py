@@ -78,3 +78,17 @@ def test_partly_solved_notebook_scores_partly(tmp_path):
     assert report["score"] == 1 and report["max_score"] == len(report["questions"]) >= 2
     passed = [q["id"] for q in report["questions"] if q["passed"]]
     assert passed == ["info.entropy"]
+
+
+def test_cli_grades_several_notebooks(tmp_path):
+    missing = tmp_path / "02_missing.ipynb"
+    paths = [str(ROOT / "exercises" / NAMES[0]), str(ROOT / "solutions" / NAMES[0])]
+    proc = subprocess.run([sys.executable, "-m", "helpers.grading", *paths, "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    reports = json.loads(proc.stdout)
+    assert [r["score"] for r in reports] == [0, reports[1]["max_score"]]
+    proc = subprocess.run([sys.executable, "-m", "helpers.grading", paths[0], str(missing)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "no such notebook" in proc.stderr
+    assert "score: 0 /" in proc.stdout  # the readable notebook is still reported

@@ -1,10 +1,12 @@
 """Grade a filled-in exercise notebook: ``python -m helpers.grading NOTEBOOK [--json]``.
 
+Several notebooks may be given at once (a class's submissions); ``--json`` then prints a list.
+
 The notebook is executed top to bottom in a fresh kernel (a cell that raises does not stop
 the run), every ``check(...)`` it calls is recorded, and a score table is printed.  The
 maximum score is the number of questions of the notebook's chapter, so a deleted check
-counts as a missed question.  Exit status: 0 whenever the notebook could be graded, 2 when
-it could not be read or run at all.
+counts as a missed question.  Exit status: 0 whenever every notebook could be graded,
+whatever the score; 2 when one could not be read or run at all.
 """
 
 from __future__ import annotations
@@ -86,20 +88,29 @@ def _table(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.grading", description=__doc__.splitlines()[0])
-    parser.add_argument("notebook", help="path to a filled-in exercise notebook (.ipynb)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK",
+                        help="filled-in exercise notebook(s) (.ipynb); several, e.g. a class's submissions")
+    parser.add_argument("--json", action="store_true",
+                        help="print the report as JSON (a list of reports when several notebooks are given)")
     parser.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell (default 300)")
     args = parser.parse_args(argv)
-    try:
-        report = grade_notebook(args.notebook, timeout=args.timeout)
-    except FileNotFoundError:
-        print(f"error: no such notebook: {args.notebook}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # unreadable notebook, kernel that would not start, ...
-        print(f"error: could not grade {args.notebook}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else _table(report))
-    return 0
+    reports, status = [], 0
+    for notebook in args.notebooks:
+        try:
+            reports.append(grade_notebook(notebook, timeout=args.timeout))
+        except FileNotFoundError:
+            print(f"error: no such notebook: {notebook}", file=sys.stderr)
+            status = 2
+        except Exception as exc:  # unreadable notebook, kernel that would not start, ...
+            print(f"error: could not grade {notebook}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            status = 2
+    if args.json:
+        payload = reports[0] if len(args.notebooks) == 1 and reports else reports
+        if reports or len(args.notebooks) > 1:
+            print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        print("\n\n".join(_table(r) for r in reports))
+    return status
 
 
 if __name__ == "__main__":
