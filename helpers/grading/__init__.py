@@ -11,7 +11,9 @@ hint that says what is wrong, never raises into the notebook, stops a runaway an
 few seconds, and returns a :class:`Result` whose truth value is pass/fail.
 
 Question banks live beside this file, one module per topic (``info``, ``softmax``,
-``diffusion``); each defines a list ``QUESTIONS`` of :class:`Question`.  Instructors grade a
+``diffusion``); each defines a list ``QUESTIONS`` of :class:`Question`.  A bank whose
+question needs its own comparison (a ``grade`` function) can build on the engine's pieces:
+:func:`as_array`, :func:`matches`, :func:`diagnose` and :func:`grade_answer`.  Instructors grade a
 whole notebook with ``python -m helpers.grading NOTEBOOK [--json]``.
 
 Introduced in Chapter 1.
@@ -147,7 +149,8 @@ def questions() -> dict[str, QuestionInfo]:
 
 
 # --------------------------------------------------------------------------- comparison
-def _as_array(x) -> np.ndarray | None:
+def as_array(x) -> np.ndarray | None:
+    """An answer as a float array (torch tensors included), or None if it is not numeric."""
     try:
         if hasattr(x, "detach"):  # a torch tensor
             x = x.detach().cpu().numpy()
@@ -157,13 +160,14 @@ def _as_array(x) -> np.ndarray | None:
     return arr
 
 
-def _close(a: np.ndarray, b: np.ndarray, q: Question) -> bool:
+def matches(a: np.ndarray, b: np.ndarray, q: Question) -> bool:
+    """Same shape and equal within the question's tolerances."""
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=q.rtol, atol=q.atol, equal_nan=False))
 
 
-def _diagnose(got_list, want_list, q: Question, args_list) -> str:
+def diagnose(got_list, want_list, q: Question, args_list) -> str:
     """Explain why the answer differs from the reference: first the commonest mistakes."""
-    gots = [_as_array(g) for g in got_list]
+    gots = [as_array(g) for g in got_list]
     wants = [np.asarray(w, dtype=float) for w in want_list]
     if any(g is None for g in gots):
         bad = next(g for g, a in zip(got_list, gots) if a is None)
@@ -210,7 +214,7 @@ def _describe_exception(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------- grading
-def _grade(q: Question, answer) -> tuple[str, str]:
+def grade_answer(q: Question, answer) -> tuple[str, str]:
     """Return (status, message) for an answer; status is passed / not attempted / failed."""
     if answer is None or answer is Ellipsis:
         return "not attempted", "not attempted yet: replace the placeholder with your answer"
@@ -231,13 +235,13 @@ def _grade(q: Question, answer) -> tuple[str, str]:
             for args in args_list:
                 copies = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
                 got_list.append(answer(*copies))
-    gots = [_as_array(g) for g in got_list]
+    gots = [as_array(g) for g in got_list]
     if all(g is not None for g in gots) and all(
-        _close(g, np.asarray(w, dtype=float), q) for g, w in zip(gots, want_list)
+        matches(g, np.asarray(w, dtype=float), q) for g, w in zip(gots, want_list)
     ):
         n = len(args_list)
         return "passed", "correct" if q.kind == "value" else f"correct on {n} randomized test input{'s' * (n > 1)}"
-    return "failed", _diagnose(got_list, want_list, q, args_list)
+    return "failed", diagnose(got_list, want_list, q, args_list)
 
 
 def check(question_id: str, answer) -> Result:
@@ -255,7 +259,7 @@ def check(question_id: str, answer) -> Result:
         q = reg[question_id]
         start = time.perf_counter()
         try:
-            status, message = _grade(q, answer)
+            status, message = grade_answer(q, answer)
         except NotImplementedError:
             status, message = "not attempted", "not attempted yet: the function still raises NotImplementedError"
         except _TimeLimit:
@@ -286,4 +290,5 @@ def _log(result: Result) -> None:
         pass
 
 
-__all__ = ["check", "questions", "Question", "QuestionInfo", "Result"]
+__all__ = ["check", "questions", "Question", "QuestionInfo", "Result",
+           "as_array", "matches", "diagnose", "grade_answer"]

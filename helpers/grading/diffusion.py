@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Question, _grade
+from . import Question, grade_answer
 
 # --------------------------------------------------------------------------- shared pieces
 
@@ -252,7 +252,7 @@ def _grade_pair(reference, cases_fn, mistakes):
             id="diffusion.posterior", chapter=8, prompt="", reference=wrap(reference),
             cases=cases_fn, mistakes=[(wrap(w), h) for w, h in mistakes], units=False,
         )
-        status, message = _grade(inner, wrap(answer))
+        status, message = grade_answer(inner, wrap(answer))
         message = message.replace("expected shape (2, ", "expected (mean, variance) with shape (")
         return status == "passed", message
 

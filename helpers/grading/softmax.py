@@ -21,7 +21,7 @@ from scipy.special import logsumexp as scipy_logsumexp
 from scipy.special import softmax as scipy_softmax
 from scipy.stats import chi2
 
-from . import Question, _as_array, _close, _diagnose
+from . import Question, as_array, matches, diagnose
 
 #: The seed the grading engine uses for the randomized cases; the custom grades share it.
 SEED = 20261123
@@ -47,9 +47,9 @@ def _grade_with_overflow_hints(q: Question, risky: set[int], rowwise: set[int],
         wants = [np.asarray(q.reference(*args), dtype=float) for args in args_list]
         with np.errstate(all="ignore"):  # the hint explains an overflow better than a warning
             gots = [answer(*_copy_args(args)) for args in args_list]
-        arrays = [_as_array(g) for g in gots]
+        arrays = [as_array(g) for g in gots]
         if all(a is not None for a in arrays):
-            if all(_close(a, w, q) for a, w in zip(arrays, wants)):
+            if all(matches(a, w, q) for a, w in zip(arrays, wants)):
                 n = len(args_list)
                 return True, f"correct on {n} randomized test inputs"
             if all(a.shape == w.shape for a, w in zip(arrays, wants)):
@@ -60,7 +60,7 @@ def _grade_with_overflow_hints(q: Question, risky: set[int], rowwise: set[int],
                 if bad and bad <= risky | rowwise:
                     return False, overflow_hint
         with np.errstate(all="ignore"):
-            return False, _diagnose(gots, wants, q, args_list)
+            return False, diagnose(gots, wants, q, args_list)
 
     return grade
 
@@ -482,7 +482,7 @@ def _grade_gumbel_max(answer):
         n = len(logits)
         with np.errstate(all="ignore"):
             out = answer(logits.copy(), np.random.default_rng(SEED + k), _N_DRAWS)
-        arr = _as_array(out)
+        arr = as_array(out)
         if arr is None:
             return False, f"expected an array of class indices, got {type(out).__name__}"
         if arr.shape != (_N_DRAWS,):
@@ -496,7 +496,7 @@ def _grade_gumbel_max(answer):
         counts_list.append(np.bincount(arr.astype(int), minlength=n))
         if k == 0:
             with np.errstate(all="ignore"):
-                again = _as_array(answer(logits.copy(), np.random.default_rng(SEED + k), _N_DRAWS))
+                again = as_array(answer(logits.copy(), np.random.default_rng(SEED + k), _N_DRAWS))
             if again is None or again.shape != arr.shape or not np.array_equal(again, arr):
                 return False, ("two calls with identically seeded generators gave different samples: "
                                "draw every random number from the rng argument (rng.random or rng.gumbel), "
