@@ -11,6 +11,10 @@ logits and any ``tau > 0`` the results are finite (log-probabilities excepted wh
 ``(z_i - max z) / tau`` itself exceeds the float range, where the log-probability is -inf)
 and no floating-point warning is raised.
 
+Logits may be ``-inf`` to mask a category (as attention masks do): it then gets probability
+exactly 0 and log-probability ``-inf``.  NaN, ``+inf`` and a slice with every category masked
+raise ``ValueError``.
+
 Logarithms are natural, so log-probabilities and losses are in nats.
 """
 
@@ -59,9 +63,17 @@ def _as_logits(z, name: str = "z") -> np.ndarray:
         raise ValueError(f"{name} must have at least one axis (the categories), got a scalar")
     if arr.size == 0:
         raise ValueError(f"{name} is empty: there are no logits")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values; logits must be finite")
+    if np.isnan(arr).any() or np.isposinf(arr).any():
+        raise ValueError(
+            f"{name} contains NaN or +inf values; logits must be finite, or -inf for a masked category"
+        )
     return arr
+
+
+def _check_not_all_masked(z: np.ndarray, axis: int, name: str = "z") -> None:
+    """A slice whose every logit is -inf (every category masked) has no softmax."""
+    if np.isneginf(z).all(axis=axis).any():
+        raise ValueError(f"{name} has a slice whose logits are all -inf: every category is masked")
 
 
 def _check_axis(arr: np.ndarray, axis) -> int:
@@ -73,11 +85,16 @@ def _check_axis(arr: np.ndarray, axis) -> int:
 
 
 def _scaled_shifted(z: np.ndarray, tau: float, axis: int) -> np.ndarray:
-    """(z - max z) / tau: every entry <= 0 and the largest entry of each slice exactly 0."""
-    with np.errstate(over="ignore", under="ignore"):
+    """(z - max z) / tau: every entry <= 0 and the largest entry of each slice exactly 0.
+
+    Masked logits (-inf) stay -inf, also for tau = inf, where -inf / inf would be NaN.
+    """
+    _check_not_all_masked(z, axis)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         # Huge logits or a tiny tau may send (z - max z) / tau to -inf: exp(-inf) = 0 is
         # the right limit, so the overflow is harmless and silenced.
-        return (z - np.max(z, axis=axis, keepdims=True)) / tau
+        d = (z - np.max(z, axis=axis, keepdims=True)) / tau
+    return np.where(np.isneginf(z), -np.inf, d)
 
 
 # --------------------------------------------------------------------------- softmax
@@ -113,6 +130,7 @@ def logsumexp(
     """
     z = _as_logits(z)
     axis = _check_axis(z, axis)
+    _check_not_all_masked(z, axis)
     m = np.max(z, axis=axis, keepdims=True)
     with np.errstate(over="ignore", under="ignore"):
         s = np.sum(np.exp(z - m), axis=axis, keepdims=True)  # in [1, n]
@@ -180,6 +198,7 @@ def gumbel_softmax(
         )
     tau = _check_tau(tau)
     logits = _as_logits(logits, "logits")
+    _check_not_all_masked(logits, -1, "logits")
     # U in [tiny, 1): U > 0 and U < 1, so that both logarithms are finite.
     u = rng.uniform(np.finfo(np.float64).tiny, 1.0, size=logits.shape)
     g = -np.log(-np.log(u))

@@ -289,8 +289,9 @@ def test_nonpositive_tau_raises(fn, tau):
 
 @pytest.mark.parametrize("fn", [softmax, log_softmax, logsumexp, softmax_jacobian])
 @pytest.mark.parametrize("z,match", [
-    ([1.0, np.nan], "NaN or infinite"),
-    ([1.0, np.inf], "NaN or infinite"),
+    ([1.0, np.nan], r"NaN or \+inf"),
+    ([1.0, np.inf], r"NaN or \+inf"),
+    ([-np.inf, -np.inf], "every category is masked"),
     (3.0, "at least one axis"),
     ([], "empty"),
     (["a", "b"], "real numbers"),
@@ -333,6 +334,24 @@ def test_distillation_invalid_input():
         distillation_loss(s, t, torch.tensor([0, 1]), 2.0, 0.5)
     with pytest.raises(ValueError, match="NaN or infinite"):
         distillation_loss(torch.full((3, 4), float("nan")), t, y, 2.0, 0.5)
+
+
+def test_masked_logits_match_torch():
+    """-inf masks a category, as in attention: probability exactly 0, like torch.softmax."""
+    z = np.array([[1.0, -np.inf, 0.5, 2.0], [-np.inf, 3.0, -np.inf, -1.0]])
+    for tau in (0.5, 1.0, 4.0):
+        ref = torch.softmax(torch.tensor(z) / tau, dim=-1).numpy()
+        np.testing.assert_allclose(softmax(z, tau), ref, rtol=1e-12, atol=0)
+        assert np.all(softmax(z, tau)[np.isneginf(z)] == 0.0)
+        ref_log = torch.log_softmax(torch.tensor(z) / tau, dim=-1).numpy()
+        np.testing.assert_array_equal(np.isneginf(log_softmax(z, tau)), np.isneginf(z))
+        np.testing.assert_allclose(log_softmax(z, tau)[np.isfinite(z)], ref_log[np.isfinite(z)], rtol=1e-12)
+    np.testing.assert_allclose(logsumexp(z), scipy.special.logsumexp(z, axis=-1), rtol=1e-14)
+    # tau -> inf: uniform over the categories that are not masked
+    np.testing.assert_array_equal(softmax(z, np.inf), [[1 / 3, 0, 1 / 3, 1 / 3], [0, 0.5, 0, 0.5]])
+    rng = np.random.default_rng(0)
+    draws = np.array([gumbel_softmax(z[1], 0.5, rng, hard=True) for _ in range(200)])
+    assert draws[:, [0, 2]].sum() == 0  # a masked category is never sampled
 
 
 # --------------------------------------------------------------------------- the question bank
