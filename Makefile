@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+LAB_ARGS ?=   # extra JupyterLab options, e.g. LAB_ARGS=--allow-root
 
 .PHONY: book test serve lab bench exercises clean help
 
@@ -43,7 +44,8 @@ serve:
 	$(BIN)/python -m http.server --directory _build/html --bind $(HOST) $(PORT)
 
 lab: $(VENV)/.book
-	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) chapters exercises
+	NB_PYTHON_PREFIX=$(VENV) bash binder/postBuild   # open the .md chapters as notebooks, as on Binder
+	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.root_dir=. $(LAB_ARGS)
 
 bench: $(VENV)/.book
 	$(BIN)/python tools/bench.py
