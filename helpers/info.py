@@ -236,8 +236,9 @@ def mutual_information_discrete(
     """Plug-in estimate of I(X; Y) in nats from paired discrete samples (Chapter 1).
 
     Counts the pairs into a contingency table, divides by n and returns the mutual
-    information of that empirical joint table.  Biased upwards: for independent X and Y
-    the estimate is about (k_x - 1)(k_y - 1) / (2n) nats, with k the number of values.
+    information of that empirical joint table.  Biased: when all k_x * k_y cells have positive
+    probability (e.g. X and Y independent) the bias is about +(k_x - 1)(k_y - 1) / (2n) nats;
+    when few cells are possible it can be negative (for y = x it is the plug-in entropy of x).
     """
     x, y = _paired_samples(x, y, ("x", "y"), "mutual_information_discrete")
     _, x_idx = np.unique(x, return_inverse=True)
