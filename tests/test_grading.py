@@ -171,3 +171,12 @@ def test_cli_reports_unreadable_notebook(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "could not grade" in proc.stderr
+
+
+def test_exception_hints(bank, capsys, monkeypatch):
+    monkeypatch.setattr(bank["toy.entropy"], "errors", [("could not be broadcast", "reshape to a column")])
+    check("toy.entropy", lambda p: np.ones(2) + np.ones(3))
+    out = capsys.readouterr().out
+    assert "ValueError" in out and "reshape to a column" in out
+    check("toy.entropy", lambda p, base: 0.0)  # a parameter the task does not have
+    assert "check the function's parameters" in capsys.readouterr().out

@@ -55,7 +55,8 @@ class Question:
     is compared with ``reference()``.  ``grade`` replaces the comparison altogether (for
     answers judged statistically, such as a sampler); it returns ``(passed, message)``.
     ``mistakes`` are ``(wrong_function, hint)`` pairs: when the answer matches a known wrong
-    formula on every case, the reader gets that hint.
+    formula on every case, the reader gets that hint.  ``errors`` are ``(text, hint)`` pairs:
+    when the answer raises an exception whose message contains ``text``, the hint follows.
     """
 
     id: str
@@ -70,6 +71,7 @@ class Question:
     atol: float = 1e-9
     timeout: float = 5.0
     units: bool = True  # whether a bits/nats mix-up is a likely mistake
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (text in the exception, hint)
 
 
 class Result:
@@ -213,6 +215,16 @@ def _describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _exception_hint(q: Question, exc: Exception) -> str:
+    text = str(exc)
+    for needle, hint in q.errors:
+        if needle in text:
+            return hint
+    if isinstance(exc, TypeError) and ("positional argument" in text or "unexpected keyword" in text):
+        return "check the function's parameters against the task: they must be exactly the ones it names"
+    return ""
+
+
 # --------------------------------------------------------------------------- grading
 def grade_answer(q: Question, answer) -> tuple[str, str]:
     """Return (status, message) for an answer; status is passed / not attempted / failed."""
@@ -268,6 +280,9 @@ def check(question_id: str, answer) -> Result:
             status, message = "failed", "raised RecursionError: does the function call itself without end?"
         except Exception as exc:  # the reader's code failed: report it, do not raise
             status, message = "failed", f"your code raised {_describe_exception(exc)}"
+            hint = _exception_hint(q, exc)
+            if hint:
+                message = f"{message} — {hint}"
         except KeyboardInterrupt:
             status, message = "failed", "interrupted"
         elapsed = time.perf_counter() - start

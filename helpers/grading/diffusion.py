@@ -390,6 +390,8 @@ QUESTIONS = [
             (_qs_unscaled_signal, "x0 must shrink by sqrt(abar_t): without it the variance grows instead "
                                   "of staying near 1 (that is the variance-exploding form x0 + sigma·noise)"),
         ],
+        errors=[("broadcast", "t may hold one index per row of x0: take abar = alpha_bars[t] and "
+                              "reshape it to a column (abar.reshape(-1, 1)) so it multiplies whole rows")],
         units=False,
     ),
     Question(
