@@ -180,3 +180,22 @@ def test_exception_hints(bank, capsys, monkeypatch):
     assert "ValueError" in out and "reshape to a column" in out
     check("toy.entropy", lambda p, base: 0.0)  # a parameter the task does not have
     assert "check the function's parameters" in capsys.readouterr().out
+
+
+def test_mistake_hint_when_the_answer_is_right_where_the_mistake_does_not_matter(bank, capsys):
+    """base-10 logs agree with the reference on a certain outcome; the hint must still apply."""
+    def base10_but_right_when_certain(p):
+        return 0.0 if np.max(p) == 1 else _wrong_base10(p)
+
+    reg = bank["toy.entropy"]
+    original = reg.cases
+    reg.cases = lambda rng: original(rng) + [(np.array([0.0, 1.0]),)]
+    check("toy.entropy", base10_but_right_when_certain)
+    assert "log base 10" in capsys.readouterr().out
+
+
+def test_wrong_value_message_stays_on_one_line(bank, capsys, monkeypatch):
+    monkeypatch.setattr(bank["toy.entropy"], "reference", lambda p: np.outer(p, p))
+    check("toy.entropy", lambda p: np.outer(p, p) + 1)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "shape" in out
