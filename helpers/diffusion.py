@@ -173,6 +173,17 @@ def gaussian_channel_capacity(
 
 
 # --------------------------------------------------------------------------- forward process
+def _abar_for_rows(x0, other, other_name, t, alpha_bars):
+    """Validate x0 and an array of its shape, and return them with abar_t per row of x0."""
+    x0 = _as_float_array(x0, "x0")
+    other = _as_float_array(other, other_name)
+    a = _check_alpha_bars(alpha_bars)
+    if other.shape != x0.shape:
+        raise ValueError(f"{other_name} has shape {other.shape} but x0 has shape {x0.shape}; they must match")
+    t = _check_t(t, a.size, x0.shape[0] if x0.ndim else None)
+    return x0, other, _per_row(a, t, x0.ndim)
+
+
 def q_sample(
         x0,          # clean data, shape (n, ...) (or any shape when t is an int)
         t,           # 0-based index: an int, or an int array of shape (n,)
@@ -181,13 +192,7 @@ def q_sample(
 ) -> np.ndarray:
     """Draw x_t ~ q(x_t | x0) = N(sqrt(abar_t)·x0, (1 - abar_t)·I) by reparameterization:
     ``sqrt(abar_t)·x0 + sqrt(1 - abar_t)·noise``.  Same shape as ``x0`` (Chapter 8)."""
-    x0 = _as_float_array(x0, "x0")
-    noise = _as_float_array(noise, "noise")
-    a = _check_alpha_bars(alpha_bars)
-    if noise.shape != x0.shape:
-        raise ValueError(f"noise has shape {noise.shape} but x0 has shape {x0.shape}; they must match")
-    t = _check_t(t, a.size, x0.shape[0] if x0.ndim else None)
-    ab = _per_row(a, t, x0.ndim)
+    x0, noise, ab = _abar_for_rows(x0, noise, "noise", t, alpha_bars)
     return np.sqrt(ab) * x0 + np.sqrt(1.0 - ab) * noise
 
 
@@ -238,13 +243,7 @@ def dsm_target(
 
     The regression target of denoising score matching (Vincent, 2011).  Units: 1/length;
     same shape as ``x_t`` (Chapter 8)."""
-    x_t = _as_float_array(x_t, "x_t")
-    x0 = _as_float_array(x0, "x0")
-    a = _check_alpha_bars(alpha_bars)
-    if x0.shape != x_t.shape:
-        raise ValueError(f"x0 has shape {x0.shape} but x_t has shape {x_t.shape}; they must match")
-    t = _check_t(t, a.size, x0.shape[0] if x0.ndim else None)
-    ab = _per_row(a, t, x0.ndim)
+    x0, x_t, ab = _abar_for_rows(x0, x_t, "x_t", t, alpha_bars)
     if np.any(np.asarray(ab) >= 1):
         raise ValueError("abar_t = 1 means no noise: the conditional score is undefined")
     return -(x_t - np.sqrt(ab) * x0) / (1.0 - ab)

@@ -199,17 +199,18 @@ def _post_abar_for_alpha(x0, x_t, t, betas):
     return mean, np.full(np.shape(x0), bt * (1 - abp) / (1 - abt))
 
 
-def _posterior_cases(rng):
-    cases = []
-    for k in range(7):
+def _step_draws(rng, count=7):
+    """(betas, t, shape) for the single-step questions: t = 0, T - 1 and 1 first, then random."""
+    for k in range(count):
         betas = _random_betas(rng)
         T = betas.size
-        n, d = int(rng.integers(2, 6)), int(rng.integers(1, 4))
-        t = [0, T - 1, 1][k] if k < 3 else int(rng.integers(0, T))
-        x0 = rng.normal(size=(n, d))
-        x_t = rng.normal(size=(n, d))
-        cases.append((x0, x_t, t, betas))
-    return cases
+        shape = (int(rng.integers(2, 6)), int(rng.integers(1, 4)))
+        yield betas, ([0, T - 1, 1][k] if k < 3 else int(rng.integers(0, T))), shape
+
+
+def _posterior_cases(rng):
+    return [(rng.normal(size=shape), rng.normal(size=shape), t, betas)
+            for betas, t, shape in _step_draws(rng)]
 
 
 def _normalise_pair(out, shape):
@@ -359,14 +360,8 @@ def _as_wrapped_index(x_t, t, eps_hat, z, betas):
 
 
 def _ancestral_cases(rng):
-    cases = []
-    for k in range(7):
-        betas = _random_betas(rng)
-        T = betas.size
-        n, d = int(rng.integers(2, 6)), int(rng.integers(1, 4))
-        t = [0, T - 1, 1][k] if k < 3 else int(rng.integers(0, T))
-        cases.append((rng.normal(size=(n, d)), t, rng.normal(size=(n, d)), rng.normal(size=(n, d)), betas))
-    return cases
+    return [(rng.normal(size=shape), t, rng.normal(size=shape), rng.normal(size=shape), betas)
+            for betas, t, shape in _step_draws(rng)]
 
 
 # --------------------------------------------------------------------------- the bank
