@@ -14,6 +14,7 @@ Conventions shared by every function in this module:
 
 from __future__ import annotations
 
+import heapq
 import math
 from numbers import Real
 
@@ -30,6 +31,8 @@ __all__ = [
     "mutual_information_discrete",
     "mutual_information_hist",
     "information_gain",
+    "conditional_mutual_information",
+    "huffman_code",
 ]
 
 #: How far from 1 the probabilities of a distribution may sum.
@@ -70,7 +73,7 @@ def _distribution(x, name: str, where: str, axes: int = 1) -> np.ndarray:
     """Check that ``x`` holds probabilities over its last ``axes`` axes; return them renormalised."""
     arr = _numbers(x, name, where)
     if arr.ndim < axes:
-        what = "a probability vector (at least 1-D)" if axes == 1 else "a joint table (at least 2-D)"
+        what = "a probability vector (at least 1-D)" if axes == 1 else f"a joint table (at least {axes}-D)"
         raise ValueError(f"{where}: {name} must be {what}, got shape {arr.shape}")
     if (arr < 0).any():
         raise ValueError(
@@ -79,7 +82,7 @@ def _distribution(x, name: str, where: str, axes: int = 1) -> np.ndarray:
     total = arr.sum(axis=tuple(range(-axes, 0)), keepdims=True)
     off = np.abs(total - 1.0) > SUM_TOL
     if off.any():
-        over = "its last axis" if axes == 1 else "its last two axes"
+        over = "its last axis" if axes == 1 else f"its last {('two', 'three')[axes - 2]} axes"
         raise ValueError(
             f"{where}: {name} must sum to 1 over {over} (within {SUM_TOL:g}), "
             f"but a sum is {total[off].flat[0]:.6g}; to turn counts into probabilities, "
@@ -226,6 +229,63 @@ def mutual_information(
         log_ratio = np.where(underflow, split, log_ratio)
     mi = np.sum(joint * log_ratio, axis=(-2, -1))
     return _in_base(np.maximum(mi, 0.0), log_base)  # rounding may give -1e-17; MI >= 0
+
+
+def conditional_mutual_information(
+    joint,                 # joint[..., x, y, z] = P(X=x, Y=y, Z=z), summing to 1 over the last three axes
+    base: float = math.e,  # logarithm base: e for nats, 2 for bits
+):
+    """Conditional mutual information I(X; Y | Z) of a three-way table (Chapter 1).
+
+    I(X; Y | Z) = sum_z p(z) I(X; Y | Z = z) = H(X | Z) - H(X | Y, Z), the information X and Y
+    share once Z is known; Z is the last axis.  Always >= 0; 0 exactly when X and Y are
+    independent given every z with p(z) > 0.  A slice with p(z) = 0 contributes nothing.
+    Returns a float for a table of shape (n_x, n_y, n_z), an array of shape (...) for a batch.
+    """
+    where = "conditional_mutual_information"
+    log_base = _log_of_base(base, where)
+    joint = _distribution(joint, "joint", where, axes=3)
+    by_z = np.moveaxis(joint, -1, -3)                     # (..., z, x, y)
+    p_z = by_z.sum(axis=(-2, -1))                         # (..., z)
+    given_z = np.where(p_z[..., None, None] > 0, by_z, 1.0)  # empty slices: any valid table
+    given_z = given_z / given_z.sum(axis=(-2, -1), keepdims=True)
+    cmi = np.sum(p_z * mutual_information(given_z), axis=-1)
+    return _in_base(cmi, log_base)
+
+
+# --------------------------------------------------------------------------- codes
+def huffman_code(
+    p,  # shape (n,): symbol probabilities, summing to 1
+):
+    """A binary Huffman code for the distribution p: one codeword per symbol (Chapter 1).
+
+    Returns a list of n strings of '0' and '1'; codeword i is for symbol i.  The code is a
+    prefix code of minimum expected length sum_i p_i len(codeword_i) (Huffman, 1952), so
+    H(p) <= L < H(p) + 1 bits when every p_i > 0.  Symbols of probability 0 get codewords
+    too (they never occur, so they cost nothing).  A single symbol gets the empty codeword:
+    nothing needs to be sent.  Ties are broken by symbol index, so the code is deterministic;
+    other tie-breaks give other codes with the same expected length.
+    """
+    where = "huffman_code"
+    p = _distribution(p, "p", where)
+    if p.ndim != 1:
+        raise ValueError(f"{where}: p must be one probability vector (1-D), got shape {p.shape}")
+    codewords = [""] * len(p)
+    # Heap of (probability, tie-break, symbols in the subtree).  Merging the two least likely
+    # subtrees prepends 0 to the codewords of one and 1 to those of the other.
+    heap = [(float(prob), i, [i]) for i, prob in enumerate(p)]
+    heapq.heapify(heap)
+    tiebreak = len(p)
+    while len(heap) > 1:
+        p0, _, group0 = heapq.heappop(heap)
+        p1, _, group1 = heapq.heappop(heap)
+        for i in group0:
+            codewords[i] = "0" + codewords[i]
+        for i in group1:
+            codewords[i] = "1" + codewords[i]
+        heapq.heappush(heap, (p0 + p1, tiebreak, group0 + group1))
+        tiebreak += 1
+    return codewords
 
 
 # --------------------------------------------------------------------------- from samples

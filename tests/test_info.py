@@ -3,6 +3,7 @@ property tests with hypothesis, and tests of the Chapter 1 question bank."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -20,8 +21,10 @@ from helpers.grading import check, questions
 from helpers.grading import info as bank
 from helpers.info import (
     conditional_entropy,
+    conditional_mutual_information,
     cross_entropy,
     entropy,
+    huffman_code,
     information_gain,
     joint_entropy,
     kl_divergence,
@@ -187,6 +190,146 @@ def test_mutual_information_with_tiny_marginals():
     copy = np.array([[tiny, 0.0], [0.0, 1.0 - tiny]])       # X = Y, one outcome nearly impossible
     assert mutual_information(copy) == pytest.approx(scipy_entropy([tiny, 1.0 - tiny]), rel=1e-9)
     assert mutual_information(copy) <= scipy_entropy([tiny, 1.0 - tiny]) * (1 + 1e-12)
+
+
+def _scipy_cmi(joint):
+    """I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z), each entropy by SciPy."""
+    h = lambda t: scipy_entropy(np.ravel(t))
+    return h(joint.sum(axis=1)) + h(joint.sum(axis=0)) - h(joint) - h(joint.sum(axis=(0, 1)))
+
+
+def test_conditional_mutual_information_matches_scipy_entropies():
+    rng = np.random.default_rng(21)
+    for shape in ((2, 2, 2), (3, 4, 2), (2, 5, 3)):
+        joint = rng.dirichlet(np.ones(math.prod(shape))).reshape(shape)
+        assert conditional_mutual_information(joint) == pytest.approx(_scipy_cmi(joint), abs=TOL)
+        assert conditional_mutual_information(joint, base=2) == pytest.approx(
+            _scipy_cmi(joint) / LN2, abs=TOL)
+    batch = rng.dirichlet(np.ones(12), size=4).reshape(4, 2, 3, 2)
+    np.testing.assert_allclose(conditional_mutual_information(batch),
+                               [_scipy_cmi(j) for j in batch], atol=TOL)
+
+
+def test_conditional_mutual_information_known_cases():
+    # XOR: x and y fair coins, z = x XOR y.  I(X;Y) = 0 but I(X;Y|Z) = 1 bit.
+    xor = np.zeros((2, 2, 2))
+    for x, y in itertools.product((0, 1), repeat=2):
+        xor[x, y, x ^ y] = 0.25
+    assert conditional_mutual_information(xor, base=2) == pytest.approx(1.0, abs=1e-12)
+    # Markov chain X -> Z -> Y (Y depends on X only through Z): I(X;Y|Z) = 0.
+    rng = np.random.default_rng(22)
+    p_x = rng.dirichlet(np.ones(3))
+    p_z_given_x = rng.dirichlet(np.ones(4), size=3)
+    p_y_given_z = rng.dirichlet(np.ones(2), size=4)
+    chain = np.einsum("x,xz,zy->xyz", p_x, p_z_given_x, p_y_given_z)
+    assert conditional_mutual_information(chain) == pytest.approx(0.0, abs=1e-12)
+    # a value of Z that never occurs contributes nothing, and raises no warning
+    padded = np.concatenate([xor, np.zeros((2, 2, 1))], axis=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert conditional_mutual_information(padded, base=2) == pytest.approx(1.0, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.data())
+def test_chain_rule_for_mutual_information(nx, ny, nz, data):
+    w = data.draw(arrays(float, (nx, ny, nz), elements=weights).filter(lambda a: a.sum() > 0))
+    joint = w / w.sum()
+    cmi = conditional_mutual_information(joint)
+    assert cmi >= 0.0
+    # I(X; (Y, Z)) = I(X; Z) + I(X; Y | Z)
+    assert mutual_information(joint.reshape(nx, ny * nz)) == pytest.approx(
+        mutual_information(joint.sum(axis=1)) + cmi, abs=1e-9)
+
+
+def _kraft_optimum(p):
+    """Minimum of sum p_i l_i over integer lengths l_i >= 1 with sum 2^-l_i <= 1 (brute force).
+
+    By the Kraft inequality these are exactly the lengths of binary prefix codes, so this is
+    the expected length of an optimal prefix code for len(p) >= 2 symbols."""
+    n = len(p)
+    best = math.inf
+    for lengths in itertools.product(range(1, n), repeat=n):
+        if sum(2.0 ** -l for l in lengths) <= 1:
+            best = min(best, float(np.dot(p, lengths)))
+    return best
+
+
+def _is_prefix_free(codewords):
+    return not any(a != b and b.startswith(a) for a in codewords for b in codewords) and \
+        len(set(codewords)) == len(codewords)
+
+
+def test_huffman_known_codes():
+    # Cover and Thomas (2006), Example 5.6.1: lengths 2, 2, 2, 3, 3 and 2.3 bits per symbol
+    code = huffman_code([0.25, 0.25, 0.2, 0.15, 0.15])
+    assert [len(w) for w in code] == [2, 2, 2, 3, 3]
+    assert _is_prefix_free(code)
+    # dyadic probabilities: lengths are exactly -log2 p, so L = H
+    dyadic = np.array([1 / 2, 1 / 4, 1 / 8, 1 / 16, 1 / 16])
+    assert [len(w) for w in huffman_code(dyadic)] == [1, 2, 3, 4, 4]
+    assert [len(w) for w in huffman_code([0.7, 0.1, 0.1, 0.1])] in ([1, 2, 3, 3], [1, 3, 3, 2],
+                                                                    [1, 3, 2, 3])
+    assert huffman_code([0.99, 0.01]) in (["0", "1"], ["1", "0"])
+    assert huffman_code([1.0]) == [""]
+
+
+def test_huffman_is_optimal_against_brute_force():
+    rng = np.random.default_rng(23)
+    for n in (2, 3, 4, 5, 6):
+        for _ in range(5):
+            p = rng.dirichlet(np.full(n, 0.5))
+            code = huffman_code(p)
+            assert _is_prefix_free(code)
+            length = float(np.dot(p, [len(w) for w in code]))
+            assert length == pytest.approx(_kraft_optimum(p), abs=1e-12)
+
+
+def test_huffman_lengths_meet_the_source_coding_bounds():
+    rng = np.random.default_rng(24)
+    for n in (2, 3, 7, 20, 100):
+        for alpha in (0.1, 1.0, 10.0):
+            p = rng.dirichlet(np.full(n, alpha))
+            p = np.maximum(p, 1e-12)
+            p /= p.sum()
+            lengths = np.array([len(w) for w in huffman_code(p)])
+            h = scipy_entropy(p, base=2)
+            assert h - 1e-12 <= np.dot(p, lengths) < h + 1
+            assert np.sum(2.0 ** -lengths) == pytest.approx(1.0, abs=1e-12)   # a complete code
+            shannon = np.ceil(-np.log2(p))                 # the Shannon code is never better
+            assert np.dot(p, lengths) <= np.dot(p, shannon) + 1e-12
+
+
+def test_huffman_codes_with_zero_probabilities_and_ties():
+    code = huffman_code([0.5, 0.0, 0.5, 0.0])
+    assert _is_prefix_free(code) and len(code) == 4
+    assert np.dot([0.5, 0.0, 0.5, 0.0], [len(w) for w in code]) <= 1.5
+    uniform = huffman_code(np.full(8, 1 / 8))
+    assert sorted(uniform) == ["".join(b) for b in itertools.product("01", repeat=3)]
+    assert huffman_code(np.full(8, 1 / 8)) == uniform          # deterministic
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ([0.5, 0.6], "must sum to 1"),
+        ([0.5, -0.5, 1.0], "negative entry"),
+        ([], "empty"),
+        ([[0.5, 0.5], [0.5, 0.5]], "one probability vector"),
+        (0.5, "probability vector"),
+        ([0.5, np.nan], "NaN or inf"),
+    ],
+)
+def test_huffman_bad_input(bad, message):
+    with pytest.raises(ValueError, match=f"huffman_code: .*{message}"):
+        huffman_code(bad)
+
+
+def test_conditional_mutual_information_bad_input():
+    with pytest.raises(ValueError, match="conditional_mutual_information: joint must be a joint"):
+        conditional_mutual_information([[0.5, 0.5]])
+    with pytest.raises(ValueError, match="last three axes"):
+        conditional_mutual_information(np.full((2, 2, 2), 0.25))
 
 
 # --------------------------------------------------------------------------- estimators from samples
