@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from helpers.grading import check
+from helpers.grading import check, questions
+from helpers.grading import softmax as softmax_bank
 from helpers.softmax import (
     distillation_loss,
     gumbel_softmax,
@@ -431,7 +432,97 @@ def test_mistakes_get_their_hint(qid, answer, hint):
 
 
 def test_questions_belong_to_chapter_2():
-    from helpers.grading import questions
-
     ids = {qid for qid, info in questions().items() if info.chapter == 2}
     assert ids == set(CORRECT)
+
+
+# --------------------------------------------------------------------------- the Gumbel-max grader
+def _gumbel_by_uniforms(logits, rng, size):
+    u = rng.uniform(np.finfo(float).tiny, 1.0, size=(size, len(logits)))
+    return np.argmax(np.asarray(logits) - np.log(-np.log(u)), axis=-1)
+
+
+def _exponential_race(logits, rng, size):
+    # argmin_i E_i / exp(z_i - max z) is a categorical draw from softmax(z): another exact sampler
+    z = np.asarray(logits, dtype=float)
+    return np.argmin(rng.exponential(size=(size, len(z))) / np.exp(z - z.max()), axis=-1)
+
+
+def _inverse_cdf(logits, rng, size):
+    cdf = np.cumsum(scipy.special.softmax(np.asarray(logits, dtype=float)))
+    return np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), len(cdf) - 1)
+
+
+def _python_loop(logits, rng, size):
+    out = np.empty(size, dtype=int)
+    for i in range(size):
+        out[i] = np.argmax(logits + rng.gumbel(size=len(logits)))
+    return out
+
+
+def test_every_chapter_2_question_stops_a_runaway_answer_within_5_s():
+    for q in softmax_bank.QUESTIONS:
+        assert 0 < q.timeout <= 5.0, q.id
+
+
+def _endless(logits, rng, size):
+    while True:
+        pass
+
+
+def test_an_endless_gumbel_sampler_is_stopped():
+    result = check("softmax.gumbel_max", _endless)
+    assert not result and result.status == "failed"
+    assert "took too long" in result.message and "5 s" in result.message
+
+
+def test_a_sampler_that_loops_only_on_many_draws_is_stopped(monkeypatch):
+    # The statistical stage runs under the same deadline as the quick one (shortened here).
+    monkeypatch.setattr(softmax_bank._gumbel_q, "timeout", 1.0)
+
+    def slow_on_many(logits, rng, size):
+        if size > 100:
+            _endless(logits, rng, size)
+        return _gumbel_by_uniforms(logits, rng, size)
+
+    result = check("softmax.gumbel_max", slow_on_many)
+    assert not result and "took too long" in result.message
+
+
+@pytest.mark.parametrize("sampler", [_gumbel_max, _gumbel_by_uniforms, _exponential_race, _inverse_cdf])
+def test_correct_samplers_pass_for_every_seed(sampler):
+    failures = [seed for seed in range(60) if not softmax_bank.grade_gumbel_max(sampler, seed)[0]]
+    assert failures == []
+
+
+def test_a_slow_but_correct_sampler_passes():
+    assert check("softmax.gumbel_max", _python_loop)
+
+
+@pytest.mark.parametrize("answer,hint", [
+    (lambda l, rng, size: np.argmax(l + rng.normal(size=(size, len(l))), -1), "Gaussian noise"),
+    (lambda l, rng, size: np.argmin(l + rng.gumbel(size=(size, len(l))), -1), "argmin"),
+    (lambda l, rng, size: np.argmax(l - rng.gumbel(size=(size, len(l))), -1), "sign error"),
+    (lambda l, rng, size: np.argmax(l + np.log(rng.random((size, len(l)))), -1), "log U is not Gumbel"),
+])
+def test_wrong_samplers_fail_with_their_hint_for_every_seed(answer, hint):
+    for seed in range(10):
+        passed, message = softmax_bank.grade_gumbel_max(answer, seed)
+        assert not passed and hint in message, (seed, message)
+
+
+def test_noise_pick_probs_against_closed_form_and_simulation():
+    z = np.array([1.2, 0.0, -0.7, 0.4])
+    gumbel = scipy.stats.gumbel_r()
+    np.testing.assert_allclose(softmax_bank.noise_pick_probs(gumbel, z), scipy.special.softmax(z), atol=1e-6)
+    rng = np.random.default_rng(11)
+    n = 400_000
+    for noise, draw, pick in [
+        (scipy.stats.norm(), rng.normal, np.argmax),
+        (scipy.stats.expon(), rng.exponential, np.argmax),
+        (gumbel, rng.gumbel, np.argmin),
+    ]:
+        probs = softmax_bank.noise_pick_probs(noise, z, "max" if pick is np.argmax else "min")
+        counts = np.bincount(pick(z + draw(size=(n, len(z))), axis=-1), minlength=len(z))
+        assert probs.sum() == pytest.approx(1.0, abs=1e-5)
+        assert scipy.stats.chisquare(counts, n * probs / probs.sum()).pvalue > 1e-4

@@ -11,12 +11,17 @@ Two kinds of mistake get special treatment because the generic comparison cannot
   instead of row by row;
 * the Gumbel-max sampler is random, so it is judged on the frequencies of its samples
   (a chi-square test against softmax(logits)), and its known wrong versions (no noise, noise
-  only, exponential or Gaussian noise, a sign error) are recognized by their own frequencies.
+  only, exponential or Gaussian noise, a sign error) are recognized by their own frequencies,
+  computed exactly by quadrature (:func:`noise_pick_probs`).  It is graded in two stages, a
+  quick call with a few draws and then the statistical test, and stopped after 5 seconds.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import scipy.stats
 from scipy.special import logsumexp as scipy_logsumexp
 from scipy.special import softmax as scipy_softmax
 from scipy.stats import chi2
@@ -419,9 +424,11 @@ _distill_q = Question(
 
 
 # --------------------------------------------------------------------------- softmax.gumbel_max
-_N_DRAWS = 20_000
-_P_PASS = 1e-6   # a correct sampler fails a test with this probability: generous on purpose
-_P_MATCH = 1e-3  # a wrong sampler is recognized when its frequencies fit this well
+_N_DRAWS = 20_000  # draws per logit vector in the statistical stage
+_N_PROBE = 5       # draws in the first, quick stage: the output's type, shape and range
+_TIMEOUT = 5.0     # seconds: a runaway sampler is stopped after this long
+_P_PASS = 1e-6     # a correct sampler fails a test with this probability: generous on purpose
+_P_MATCH = 1e-3    # a wrong sampler is recognized when its frequencies fit this well
 
 
 def _gumbel_logits():
@@ -451,56 +458,103 @@ def _chi2_pvalue(counts: np.ndarray, probs: np.ndarray) -> float:
     return float(chi2.sf(stat, df=len(expected) - 1))
 
 
-def _wrong_noise_samplers():
-    """Known wrong samplers, each as (noise(rng, shape) added to the logits, pick, hint)."""
+def noise_pick_probs(noise, logits, pick: str = "max", n_grid: int = 4000) -> np.ndarray:
+    """Exact class probabilities of ``argmax`` (or ``argmin``) of ``logits + X``, X i.i.d. ``noise``.
+
+    ``noise`` is a frozen ``scipy.stats`` distribution.  Class k wins the argmax when
+    ``X_i < X_k + z_k - z_i`` for every other i; conditioning on ``X_k = x`` and substituting
+    ``u = F(x)`` gives ``P(k) = integral_0^1 prod_i F(F^-1(u) + z_k - z_i) du`` (``1 - F`` for the
+    argmin), computed by the midpoint rule on ``n_grid`` points.  Only differences of logits
+    enter, so huge logits are harmless.
+    """
+    z = np.asarray(logits, dtype=float)
+    u = (np.arange(n_grid) + 0.5) / n_grid
+    x = noise.ppf(u)[:, None]
+    probs = np.empty(len(z))
+    for k in range(len(z)):
+        cdf = noise.cdf(x + z[k] - np.delete(z, k)[None, :])
+        probs[k] = np.mean(np.prod(cdf if pick == "max" else 1.0 - cdf, axis=1))
+    return probs
+
+
+def _wrong_samplers():
+    """Known wrong samplers, each as (noise, sign, pick, hint): pick(sign * logits + noise).
+
+    ``argmax(z - X) = argmin(-z + X)``, so a noise subtracted from the logits is the argmin
+    with the logits negated.
+    """
+    gumbel, expon, normal = scipy.stats.gumbel_r(), scipy.stats.expon(), scipy.stats.norm()
     return [
-        (lambda rng, shape: rng.gumbel(size=shape), np.argmin,
+        (gumbel, 1.0, "min",
          "the samples favour unlikely classes: take the argmax of logits + g, not the argmin"),
-        (lambda rng, shape: -rng.gumbel(size=shape), np.argmax,
+        (gumbel, -1.0, "min",  # argmax(z - g)
          "sign error in the noise: Gumbel noise is g = -log(-log U), with two minus signs"),
-        (lambda rng, shape: -np.log(rng.random(shape)), np.argmax,
+        (expon, 1.0, "max",    # argmax(z - log U): -log U is exponential
          "-log U is exponential noise; Gumbel noise takes the log twice: g = -log(-log U)"),
-        (lambda rng, shape: np.log(rng.random(shape)), np.argmax,
+        (expon, -1.0, "min",   # argmax(z + log U) = argmax(z - E)
          "log U is not Gumbel noise; use g = -log(-log U) with U uniform on (0, 1)"),
-        (lambda rng, shape: rng.normal(size=shape), np.argmax,
+        (normal, 1.0, "max",
          "Gaussian noise does not give softmax probabilities: the noise must be Gumbel, g = -log(-log U)"),
     ]
 
 
-def _wrong_probs(noise, pick, logits):
-    rng = np.random.default_rng(12345)
-    draws = pick(logits + noise(rng, (200_000, len(logits))), axis=-1)
-    return np.bincount(draws, minlength=len(logits)) / len(draws)
+@functools.lru_cache(maxsize=None)
+def _wrong_probs(which: int, logits: tuple) -> np.ndarray:
+    noise, sign, pick, _ = _wrong_samplers()[which]
+    return noise_pick_probs(noise, sign * np.asarray(logits), pick)
 
 
-def _grade_gumbel_max(answer):
+def _check_draws(out, n: int, size: int):
+    """The draws as an integer array, or a hint saying what is wrong with them."""
+    arr = as_array(out)
+    if arr is None:
+        return None, f"expected an array of class indices, got {type(out).__name__}"
+    if arr.shape != (size,):
+        return None, f"expected an array of shape ({size},), one class index per draw, got shape {arr.shape}"
+    if not np.all(np.isfinite(arr)):
+        return None, "the samples contain NaN or inf: return integer class indices"
+    if not np.all(arr == np.round(arr)):
+        return None, "expected integer class indices (the argmax), got fractional numbers"
+    if size and (arr.min() < 0 or arr.max() > n - 1):
+        return None, (f"class indices must lie in 0..{n - 1} for {n} logits, "
+                      f"got values from {arr.min():g} to {arr.max():g}")
+    return arr.astype(int), ""
+
+
+def grade_gumbel_max(answer, seed: int = SEED) -> tuple[bool, str]:
+    """Grade a Gumbel-max sampler ``answer(logits, rng, size)``; return (passed, message).
+
+    Two stages.  First a quick call with ``size = 5`` on each logit vector checks the
+    output's type, shape and range, and that two identically seeded generators give the same
+    draws.  Then ``20,000`` draws per logit vector are compared with ``softmax(logits)`` by a
+    chi-square test; a failing sampler is matched against the known wrong ones.  The engine
+    stops the whole grade after the question's ``timeout``.  ``seed`` seeds the generators
+    handed to the answer (the book uses ``SEED``; tests vary it).
+    """
     if not callable(answer):
         return False, f"expected a function, got {type(answer).__name__}; pass the function itself, without calling it"
     tests = _gumbel_logits()
-    counts_list = []
-    for k, logits in enumerate(tests):
-        n = len(logits)
+    for k, logits in enumerate(tests):  # stage 1: a few draws, cheap even for a slow sampler
         with np.errstate(all="ignore"):
-            out = answer(logits.copy(), np.random.default_rng(SEED + k), _N_DRAWS)
-        arr = as_array(out)
+            probe = answer(logits.copy(), np.random.default_rng(seed + k), _N_PROBE)
+        arr, hint = _check_draws(probe, len(logits), _N_PROBE)
         if arr is None:
-            return False, f"expected an array of class indices, got {type(out).__name__}"
-        if arr.shape != (_N_DRAWS,):
-            return False, f"expected an array of shape ({_N_DRAWS},), one class index per draw, got shape {arr.shape}"
-        if not np.all(np.isfinite(arr)):
-            return False, "the samples contain NaN or inf: return integer class indices"
-        if not np.all(arr == np.round(arr)):
-            return False, "expected integer class indices (the argmax), got fractional numbers"
-        if arr.min() < 0 or arr.max() > n - 1:
-            return False, f"class indices must lie in 0..{n - 1} for {n} logits, got values from {arr.min():g} to {arr.max():g}"
-        counts_list.append(np.bincount(arr.astype(int), minlength=n))
+            return False, hint
         if k == 0:
             with np.errstate(all="ignore"):
-                again = as_array(answer(logits.copy(), np.random.default_rng(SEED + k), _N_DRAWS))
+                again = as_array(answer(logits.copy(), np.random.default_rng(seed + k), _N_PROBE))
             if again is None or again.shape != arr.shape or not np.array_equal(again, arr):
                 return False, ("two calls with identically seeded generators gave different samples: "
                                "draw every random number from the rng argument (rng.random or rng.gumbel), "
                                "not from np.random or another generator")
+    counts_list = []
+    for k, logits in enumerate(tests):  # stage 2: the statistical test
+        with np.errstate(all="ignore"):
+            out = answer(logits.copy(), np.random.default_rng(seed + 100 + k), _N_DRAWS)
+        arr, hint = _check_draws(out, len(logits), _N_DRAWS)
+        if arr is None:
+            return False, hint
+        counts_list.append(np.bincount(arr, minlength=len(logits)))
     probs = [scipy_softmax(logits) for logits in tests]
     pvalues = [_chi2_pvalue(c, p) for c, p in zip(counts_list, probs)]
     if min(pvalues) >= _P_PASS:
@@ -514,8 +568,9 @@ def _grade_gumbel_max(answer):
     if all(_chi2_pvalue(counts_list[i], np.full(len(tests[i]), 1 / len(tests[i]))) > _P_MATCH for i in informative):
         return False, ("the draws look uniform, whatever the logits: take the argmax of logits + g, "
                        "not of the noise g alone")
-    for noise, pick, hint in _wrong_noise_samplers():
-        if all(_chi2_pvalue(counts_list[i], _wrong_probs(noise, pick, tests[i])) > _P_MATCH for i in informative):
+    for which, (*_, hint) in enumerate(_wrong_samplers()):
+        if all(_chi2_pvalue(counts_list[i], _wrong_probs(which, tuple(tests[i]))) > _P_MATCH
+               for i in informative):
             return False, hint
     worst = int(np.argmin(pvalues))
     freq = counts_list[worst] / _N_DRAWS
@@ -533,8 +588,8 @@ _gumbel_q = Question(
     chapter=2,
     prompt="Write gumbel_max_sample(logits, rng, size): size class indices drawn from softmax(logits) with the Gumbel-max trick",
     reference=_gumbel_reference,
-    grade=_grade_gumbel_max,
-    timeout=20.0,
+    grade=grade_gumbel_max,
+    timeout=_TIMEOUT,
     units=False,
 )
 
