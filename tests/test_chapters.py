@@ -1,9 +1,12 @@
 """Every chapter follows the book's layout, and every notebook is committed clean."""
 
+import ast
+import builtins
 import json
 import re
 from pathlib import Path
 
+import jupytext
 import pytest
 import yaml
 
@@ -57,3 +60,71 @@ def test_notebooks_are_committed_without_outputs():
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
                 assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
+
+
+HIDDEN_TAGS = {"hide-input", "remove-input", "remove-cell"}
+
+
+def _bound_and_loaded(source: str) -> tuple[set[str], set[str]]:
+    """Names a cell binds anywhere (assignments, imports, defs, arguments) and names it reads."""
+    tree = ast.parse(source)
+    bound, loaded = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return bound, loaded
+
+
+def _code_cells(path: Path):
+    for cell in jupytext.read(path).cells:
+        if cell.cell_type == "code":
+            source = "\n".join(line for line in cell.source.splitlines()
+                               if not line.lstrip().startswith(("%", "!")))
+            yield set(cell.metadata.get("tags", [])), source
+
+
+def hidden_names_used_by_visible_cells(path: Path) -> list[tuple[int, set[str]]]:
+    """(cell number, names) for every visible cell that reads a name only hidden cells define.
+
+    Cells run in order: a name counts as defined for the reader once a visible cell has bound
+    it; a name bound so far only by hidden cells (tags hide-input, remove-input, remove-cell)
+    is invisible to a reader who copies the visible cells.
+    """
+    visible, hidden, problems = set(dir(builtins)), set(), []
+    for number, (tags, source) in enumerate(_code_cells(path), start=1):
+        bound, loaded = _bound_and_loaded(source)
+        if tags & HIDDEN_TAGS:
+            hidden |= bound
+            continue
+        missing = (loaded - bound - visible) & hidden
+        if missing:
+            problems.append((number, missing))
+        visible |= bound
+    return problems
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_visible_cells_use_no_hidden_names(path):
+    problems = hidden_names_used_by_visible_cells(path)
+    assert not problems, "visible code cells read names that only a hidden cell defines: " + \
+        "; ".join(f"code cell {n}: {', '.join(sorted(names))}" for n, names in problems)
+
+
+def test_the_hidden_name_check_catches_a_hidden_definition(tmp_path):
+    chapter = tmp_path / "99_example.md"
+    chapter.write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
+        "```{code-cell} ipython3\nimport numpy as np\nx = np.ones(3)\n```\n\n"
+        "```{code-cell} ipython3\n:tags: [hide-input]\nfitted = x * 2\ny = 1\n```\n\n"
+        "```{code-cell} ipython3\ny = 3\nprint(fitted.sum() + y + x.sum())\n```\n\n"
+        "```{code-cell} ipython3\ndef f(fitted):\n    return fitted + y\n```\n", encoding="utf-8")
+    assert hidden_names_used_by_visible_cells(chapter) == [(3, {"fitted"})]
