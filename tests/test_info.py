@@ -274,6 +274,15 @@ def test_huffman_known_codes():
     assert huffman_code([1.0]) == [""]
 
 
+def test_huffman_length_reference_is_the_optimum():
+    """The question bank's reference (a sum of merged weights) against brute force."""
+    rng = np.random.default_rng(25)
+    for n in (2, 3, 4, 5, 6):
+        p = rng.dirichlet(np.ones(n))
+        assert bank._huffman_length_bits(p) == pytest.approx(_kraft_optimum(p), abs=1e-12)
+    assert bank._huffman_length_bits([1.0]) == 0.0
+
+
 def test_huffman_is_optimal_against_brute_force():
     rng = np.random.default_rng(23)
     for n in (2, 3, 4, 5, 6):
@@ -522,7 +531,7 @@ def test_invalid_input_raises_clear_value_error(call, message):
 
 # --------------------------------------------------------------------------- the question bank
 IDS = ["info.entropy", "info.conditional_entropy", "info.information_gain",
-       "info.mutual_information", "info.mi_histogram"]
+       "info.mutual_information", "info.mi_histogram", "info.huffman_length"]
 
 
 def test_bank_ids_and_chapter():
@@ -568,6 +577,7 @@ HELPER_ANSWERS = {
     "info.information_gain": lambda y, x, t: information_gain(y, x, threshold=t),
     "info.mutual_information": mutual_information,
     "info.mi_histogram": mutual_information_hist,
+    "info.huffman_length": lambda p: float(np.dot(p, [len(w) for w in huffman_code(p)])),
 }
 
 

@@ -269,6 +269,52 @@ def _mi_hist_cases(rng):
     return cases
 
 
+# --------------------------------------------------------------------------- info.huffman_length
+def _huffman_length_bits(p):
+    """Average length of a binary Huffman code: the sum of the probabilities of every merged
+    node (each merge adds one bit to each symbol below it).  A sorted list, not a heap."""
+    weights = sorted(float(w) for w in np.asarray(p, dtype=float))
+    total = 0.0
+    while len(weights) > 1:
+        merged = weights[0] + weights[1]
+        total += merged
+        weights = sorted(weights[2:] + [merged])
+    return total
+
+
+def _huffman_shannon(p):
+    p = np.asarray(p, dtype=float)
+    q = p[p > 0]
+    return float(np.sum(q * np.ceil(-np.log2(q))))
+
+
+def _huffman_entropy(p):
+    return _h(np.asarray(p, dtype=float), 2)
+
+
+def _huffman_largest_first(p):
+    weights = sorted((float(w) for w in np.asarray(p, dtype=float)), reverse=True)
+    total = 0.0
+    while len(weights) > 1:
+        merged = weights[0] + weights[1]
+        total += merged
+        weights = sorted(weights[2:] + [merged], reverse=True)
+    return total
+
+
+def _huffman_cases(rng):
+    cases = [rng.dirichlet(np.full(n, a)) for n, a in ((2, 1.0), (3, 0.5), (6, 1.0), (9, 0.3),
+                                                       (16, 2.0))]
+    with_zero = rng.dirichlet(np.ones(5))
+    with_zero[2] = 0.0
+    cases.append(with_zero / with_zero.sum())              # a symbol that never occurs
+    cases.append(np.array([0.7, 0.1, 0.1, 0.1]))            # the chapter's example: 1.5 bits
+    cases.append(np.array([0.99, 0.01]))                     # 1 bit, although H = 0.081
+    cases.append(np.array([0.5, 0.25, 0.125, 0.125]))        # dyadic: L = H = 1.75
+    cases.append(np.full(5, 0.2))                            # ties: 2.4 bits
+    return [(p,) for p in cases]
+
+
 # --------------------------------------------------------------------------- the bank
 QUESTIONS = [
     Question(
@@ -352,6 +398,23 @@ QUESTIONS = [
                                   "weighting; multiply each term by the cell probability p(x,y)"),
             (_mi_hist_density, "density=True gives densities (counts / (n × cell area)), not "
                                "probabilities; use the counts divided by n"),
+        ],
+    ),
+    Question(
+        id="info.huffman_length",
+        chapter=1,
+        prompt="Write huffman_length(p): the average codeword length, in bits, of a binary Huffman code for p",
+        reference=_huffman_length_bits,
+        cases=_huffman_cases,
+        units=False,
+        mistakes=[
+            (_huffman_entropy, "that is the entropy H(p), the lower bound; codewords have whole "
+                               "numbers of bits, so build the Huffman tree and average its lengths"),
+            (_huffman_shannon, "those are the Shannon lengths ceil(-log2 p(x)): a valid prefix code "
+                               "but not an optimal one; merge the two least likely groups instead"),
+            (_huffman_largest_first, "you merged the two most likely groups; Huffman's algorithm "
+                                     "merges the two least likely, so that rare symbols get the "
+                                     "long codewords"),
         ],
     ),
 ]
