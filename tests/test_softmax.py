@@ -526,3 +526,27 @@ def test_noise_pick_probs_against_closed_form_and_simulation():
         counts = np.bincount(pick(z + draw(size=(n, len(z))), axis=-1), minlength=len(z))
         assert probs.sum() == pytest.approx(1.0, abs=1e-5)
         assert scipy.stats.chisquare(counts, n * probs / probs.sum()).pvalue > 1e-4
+
+
+# --------------------------------------------------------------------------- high-precision reference
+def _softmax_50_digits(z, tau):
+    import mpmath
+
+    with mpmath.workdps(50):
+        terms = [mpmath.exp(mpmath.mpf(float(x)) / mpmath.mpf(float(tau))) for x in z]
+        total = mpmath.fsum(terms)
+        return np.array([float(t / total) for t in terms])
+
+
+@pytest.mark.parametrize("z,tau", [
+    (np.array([0.0, -1.0, -700.0, -740.0, -745.0, -800.0]), 1.0),   # through the subnormal range
+    (np.random.default_rng(9).uniform(-1e4, 1e4, size=6), 1e-3),    # exponents of size 1e7
+    (np.random.default_rng(10).uniform(-800, 0, size=300), 1.0),
+    (np.array([1000.0, 1001.0, 1002.0]), 1.0),
+])
+def test_softmax_against_50_digit_arithmetic(z, tau):
+    """The underflows the helper silences cost nothing float64 could represent."""
+    ours, ref = softmax(z, tau), _softmax_50_digits(z, tau)
+    normal = ref >= np.finfo(np.float64).tiny
+    np.testing.assert_allclose(ours[normal], ref[normal], rtol=4 * np.finfo(np.float64).eps, atol=0)
+    assert np.all(np.abs(ours[~normal] - ref[~normal]) <= 2 * 5e-324)
