@@ -405,6 +405,25 @@ def sample_flow(
     return x
 
 
+def euler_flow(
+        v_fn: Callable[[np.ndarray, float], np.ndarray],  # v_fn(x_s, s) -> velocity dx/ds
+        x,                         # starting points at times[0], shape (n, dim)
+        times,                     # decreasing times, e.g. from 1 (noise) to 0 (data)
+) -> np.ndarray:
+    """Euler steps x ← x - (s_k - s_{k+1})·v(x, s_k) along any decreasing grid of times;
+    ``len(times) - 1`` network evaluations.  :func:`sample_flow` is this on the uniform grid
+    from 1 to 0 (Chapter 8)."""
+    x = _as_float_array(x, "x").copy()
+    s = _as_float_array(times, "times")
+    if s.ndim != 1 or s.size < 2:
+        raise ValueError(f"times must be a 1-D array of at least two times, got shape {s.shape}")
+    if np.any(np.diff(s) >= 0):
+        raise ValueError("times must decrease strictly: the flow runs from noise to data")
+    for s_now, s_next in zip(s[:-1], s[1:]):
+        x = x - (s_now - s_next) * np.asarray(v_fn(x, float(s_now)), dtype=float)
+    return x
+
+
 def langevin(
         score_fn: Callable[[np.ndarray], np.ndarray],  # score_fn(x) = grad log p(x)
         x,                         # starting points, shape (n, ...)
@@ -429,9 +448,10 @@ def langevin(
 
 # --------------------------------------------------------------------------- data and quality
 #: Centre and scale that bring the 2-D swiss roll (noise 0.5) to about zero mean and unit
-#: variance per coordinate (measured on 10^6 points).
-_ROLL_CENTER = np.array([2.0, 0.2])
-_ROLL_SCALE = np.array([6.65, 6.97])
+#: variance per coordinate (measured on 10^6 points): standardized = (raw - centre) / scale.
+ROLL_CENTER = np.array([2.0, 0.2])
+ROLL_SCALE = np.array([6.65, 6.97])
+_ROLL_CENTER, _ROLL_SCALE = ROLL_CENTER, ROLL_SCALE
 
 
 def swiss_roll_2d(
@@ -480,6 +500,95 @@ def mmd_rbf(
     )
 
 
+#: The roll's angle runs over [1.5·pi, 4.5·pi] in scikit-learn's generator.
+_ROLL_ANGLES = (1.5 * math.pi, 4.5 * math.pi)
+
+
+def roll_centre_line(
+        n: int = 20_001,  # number of points along the curve
+) -> np.ndarray:
+    """The noise-free spiral (a·cos a, a·sin a), a in [1.5·pi, 4.5·pi], in the standardized
+    coordinates of :func:`swiss_roll_2d`; shape (n, 2), evenly spaced in the angle (Chapter 8)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    a = np.linspace(*_ROLL_ANGLES, int(n))
+    return (np.stack([a * np.cos(a), a * np.sin(a)], axis=1) - _ROLL_CENTER) / _ROLL_SCALE
+
+
+def distance_to_roll(
+        points,              # points in the standardized coordinates of swiss_roll_2d, shape (n, 2)
+        noise: float = 0.5,  # the generator's noise standard deviation (the unit of the answer)
+) -> np.ndarray:
+    """Distance of each point to the noise-free spiral, in units of the generator's noise
+    standard deviation, measured in the generator's own (unstandardized) coordinates;
+    shape (n,).  For data from :func:`swiss_roll_2d` it is about the absolute value of a
+    standard normal, so values above 4 are rare (about 1 in 10^4) (Chapter 8)."""
+    from scipy.spatial import cKDTree
+
+    p = _as_float_array(points, "points")
+    if p.ndim != 2 or p.shape[1] != 2:
+        raise ValueError(f"points must have shape (n, 2), got {p.shape}")
+    if not noise > 0:
+        raise ValueError(f"noise must be positive, got {noise}")
+    a = np.linspace(*_ROLL_ANGLES, 200_001)   # spacing about 4e-4 in the generator's units
+    curve = np.stack([a * np.cos(a), a * np.sin(a)], axis=1)
+    dist, _ = cKDTree(curve).query(p * _ROLL_SCALE + _ROLL_CENTER)
+    return dist / noise
+
+
+def mmd_permutation_test(
+        x,                          # samples, shape (n, d)
+        y,                          # samples, shape (m, d)
+        bandwidths,                 # one kernel width h, or several, in data units
+        n_permutations: int,        # random relabellings that make up the null distribution
+        rng: np.random.Generator,   # source of the permutations
+) -> dict:
+    """Permutation two-sample test with the unbiased MMD² of :func:`mmd_rbf` (Gretton et
+    al., 2012), for each bandwidth on the same permutations.
+
+    Returns a dict of arrays with one entry per bandwidth: ``"mmd2"`` (the observed value),
+    ``"p_value"`` ((1 + #null values >= observed) / (1 + n_permutations)), ``"null_mean"``
+    and ``"null_sd"`` (mean and standard deviation of MMD² over the relabellings), and
+    ``"z"`` ((observed - null mean) / null sd) (Chapter 8)."""
+    x = _as_float_array(x, "x")
+    y = _as_float_array(y, "y")
+    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
+        raise ValueError(f"x and y must have shapes (n, d) and (m, d), got {x.shape} and {y.shape}")
+    if x.shape[0] < 2 or y.shape[0] < 2:
+        raise ValueError("need at least 2 samples on each side")
+    hs = np.atleast_1d(_as_float_array(bandwidths, "bandwidths"))
+    if hs.ndim != 1 or np.any(hs <= 0):
+        raise ValueError("bandwidths must be positive numbers")
+    if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
+        raise ValueError(f"n_permutations must be a positive integer, got {n_permutations!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    n, m = x.shape[0], y.shape[0]
+    z = np.concatenate([x, y])
+    sq = (z * z).sum(1)
+    d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * z @ z.T, 0.0)
+    labels = np.zeros((n + m, n_permutations + 1))
+    labels[:n, 0] = 1.0                                  # column 0: the observed split
+    for k in range(1, n_permutations + 1):
+        labels[rng.permutation(n + m)[:n], k] = 1.0
+    out = {key: np.empty(hs.size) for key in ("mmd2", "p_value", "null_mean", "null_sd", "z")}
+    for j, h in enumerate(hs):
+        gram = np.exp(-d2 / (2 * h * h))
+        np.fill_diagonal(gram, 0.0)                      # drop the i = j terms: unbiased
+        row = gram.sum(1)
+        s_xx = (labels * (gram @ labels)).sum(0)         # sum over pairs inside the first group
+        s_xr = labels.T @ row                            # first group against everything
+        s_xy = s_xr - s_xx
+        s_yy = row.sum() - 2 * s_xr + s_xx
+        stat = s_xx / (n * (n - 1)) + s_yy / (m * (m - 1)) - 2 * s_xy / (n * m)
+        null = stat[1:]
+        out["mmd2"][j] = stat[0]
+        out["p_value"][j] = (1 + np.sum(null >= stat[0])) / (1 + n_permutations)
+        out["null_mean"][j], out["null_sd"][j] = null.mean(), null.std(ddof=1)
+        out["z"][j] = (stat[0] - null.mean()) / out["null_sd"][j]
+    return out
+
+
 # --------------------------------------------------------------------------- PyTorch denoiser
 class TimeMLP(nn.Module):
     """A small MLP f(x, s) for 2-D diffusion: the input is x with a sinusoidal embedding of
@@ -510,15 +619,29 @@ def train_denoiser(
         lr: float = 8e-3,           # peak learning rate (one-cycle schedule)
         hidden: int = 128,          # width of TimeMLP
         seed: int = 0,              # seeds the initialization and every draw
+        target: str | None = None,  # "flow": regress "v" (eps - x0, default), "eps" or "x0"
+        ema: float | None = None,   # decay of an exponential moving average of the weights
 ):
     """Train a :class:`TimeMLP` on 2-D data; returns ``(model, losses)`` (losses per step).
 
     ``"ddpm"``: t uniform on 0..T-1, x_t = sqrt(abar_t)·x0 + sqrt(1-abar_t)·eps, loss
     |eps_hat(x_t, (t+1)/T) - eps|² (the simplified loss of Ho et al., 2020).
     ``"flow"``: s uniform on [0, 1], x_s = (1-s)·x0 + s·eps, loss |v_hat(x_s, s) - (eps - x0)|²
-    (flow matching, Lipman et al., 2023; rectified flow, Liu et al., 2023).  Chapter 8."""
+    (flow matching, Lipman et al., 2023; rectified flow, Liu et al., 2023); with
+    ``target="eps"`` or ``"x0"`` the same path and time distribution, but the network
+    regresses eps or x0 instead of the velocity.  With ``ema`` the returned model holds the
+    moving average ``w_ema ← ema·w_ema + (1 - ema)·w`` of the weights over the steps.
+    Chapter 8."""
     if kind not in ("ddpm", "flow"):
         raise ValueError(f"kind must be 'ddpm' or 'flow', got {kind!r}")
+    if target is None:
+        target = "eps" if kind == "ddpm" else "v"
+    if target not in ("v", "eps", "x0"):
+        raise ValueError(f"target must be 'v', 'eps' or 'x0', got {target!r}")
+    if kind == "ddpm" and target != "eps":
+        raise ValueError("kind='ddpm' regresses the noise (target 'eps'); other targets need kind='flow'")
+    if ema is not None and not 0 < ema < 1:
+        raise ValueError(f"ema must be a decay strictly between 0 and 1, got {ema!r}")
     x = _as_float_array(x_data, "x_data")
     if x.ndim != 2 or x.shape[0] < 2:
         raise ValueError(f"x_data must have shape (N, dim) with N >= 2, got {x.shape}")
@@ -534,6 +657,10 @@ def train_denoiser(
     model = TimeMLP(dim=x.shape[1], hidden=hidden)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+    averaged = None
+    if ema is not None:
+        averaged = TimeMLP(dim=x.shape[1], hidden=hidden)
+        averaged.load_state_dict(model.state_dict())
     losses = np.empty(steps)
     for i in range(steps):
         x0 = data[torch.randint(0, data.shape[0], (batch,), generator=gen)]
@@ -542,16 +669,24 @@ def train_denoiser(
             t = torch.randint(0, ab.numel(), (batch,), generator=gen)
             a = ab[t].unsqueeze(1)
             inp, s = a.sqrt() * x0 + (1 - a).sqrt() * eps, (t + 1).float() / ab.numel()
-            target = eps
+            y = eps
         else:
             s = torch.rand(batch, generator=gen)
-            inp, target = (1 - s.unsqueeze(1)) * x0 + s.unsqueeze(1) * eps, eps - x0
-        loss = ((model(inp, s) - target) ** 2).mean()
+            inp = (1 - s.unsqueeze(1)) * x0 + s.unsqueeze(1) * eps
+            y = {"v": eps - x0, "eps": eps, "x0": x0}[target]
+        loss = ((model(inp, s) - y) ** 2).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
         sched.step()
+        if averaged is not None:
+            with torch.no_grad():
+                avg_params, params = list(averaged.parameters()), list(model.parameters())
+                torch._foreach_mul_(avg_params, ema)
+                torch._foreach_add_(avg_params, params, alpha=1 - ema)
         losses[i] = loss.item()
+    if averaged is not None:
+        model = averaged
     model.eval()
     return model, losses
 
@@ -569,13 +704,30 @@ def eps_fn_from_model(model: nn.Module, T: int) -> Callable[[np.ndarray, int], n
     return eps_fn
 
 
-def v_fn_from_model(model: nn.Module) -> Callable[[np.ndarray, float], np.ndarray]:
-    """Wrap a velocity-predicting :class:`TimeMLP` as a NumPy function v_fn(x_s, s) (Chapter 8)."""
+def v_fn_from_model(
+        model: nn.Module,   # a TimeMLP trained with train_denoiser(kind="flow", target=...)
+        target: str = "v",  # what the network predicts: "v", "eps" or "x0"
+) -> Callable[[np.ndarray, float], np.ndarray]:
+    """Wrap a :class:`TimeMLP` trained on the flow path x_s = (1 - s)·x0 + s·eps as a NumPy
+    velocity field v_fn(x_s, s).  A noise or clean-data prediction is converted:
+    v = (eps_hat - x)/(1 - s) for ``"eps"`` (undefined at s = 1), v = (x - x0_hat)/s for
+    ``"x0"`` (undefined at s = 0) (Chapter 8)."""
+    if target not in ("v", "eps", "x0"):
+        raise ValueError(f"target must be 'v', 'eps' or 'x0', got {target!r}")
 
     def v_fn(x, s):
+        s = float(s)
+        if (target == "eps" and s >= 1) or (target == "x0" and s <= 0):
+            raise ValueError(f"a {target}-prediction gives no velocity at s = {s:g}")
         with torch.no_grad():
             xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)
-            return model(xt, torch.full((xt.shape[0],), float(s))).double().numpy()
+            out = model(xt, torch.full((xt.shape[0],), s)).double().numpy()
+        x = np.asarray(x, dtype=float)
+        if target == "eps":
+            return (out - x) / (1 - s)
+        if target == "x0":
+            return (x - out) / s
+        return out
 
     return v_fn
 
@@ -584,5 +736,7 @@ __all__ = [
     "KNOWN_SCHEDULES", "beta_schedule", "cosine_alpha_bar", "alpha_bar", "snr",
     "gaussian_channel_capacity", "q_sample", "posterior_mean_variance", "dsm_target",
     "ancestral_step", "ddim_step", "sample_ancestral", "sample_ddim", "sample_flow",
-    "langevin", "swiss_roll_2d", "mmd_rbf", "TimeMLP", "train_denoiser", "eps_fn_from_model", "v_fn_from_model",
+    "euler_flow",
+    "langevin", "swiss_roll_2d", "ROLL_CENTER", "ROLL_SCALE", "roll_centre_line", "distance_to_roll", "mmd_rbf",
+    "mmd_permutation_test", "TimeMLP", "train_denoiser", "eps_fn_from_model", "v_fn_from_model",
 ]

@@ -17,19 +17,25 @@ from scipy.spatial.distance import cdist
 import helpers.grading.diffusion as bank
 from helpers.diffusion import (
     KNOWN_SCHEDULES,
+    ROLL_CENTER,
+    ROLL_SCALE,
     TimeMLP,
     alpha_bar,
     ancestral_step,
     beta_schedule,
     cosine_alpha_bar,
     ddim_step,
+    distance_to_roll,
     dsm_target,
     eps_fn_from_model,
+    euler_flow,
     gaussian_channel_capacity,
     langevin,
+    mmd_permutation_test,
     mmd_rbf,
     posterior_mean_variance,
     q_sample,
+    roll_centre_line,
     sample_ancestral,
     sample_ddim,
     sample_flow,
@@ -465,6 +471,85 @@ def test_swiss_roll_is_standardised():
     np.testing.assert_allclose(x.var(0), 1, atol=0.05)
 
 
+def test_roll_centre_line_is_the_generators_spiral():
+    from sklearn.datasets import make_swiss_roll
+
+    raw, angle = make_swiss_roll(50, noise=0.0, random_state=4)
+    on_curve = (raw[:, [0, 2]] - ROLL_CENTER) / ROLL_SCALE
+    np.testing.assert_allclose(distance_to_roll(on_curve), 0, atol=1e-3)
+    line = roll_centre_line(5)
+    a = np.linspace(1.5 * np.pi, 4.5 * np.pi, 5)
+    np.testing.assert_allclose(line * ROLL_SCALE + ROLL_CENTER, np.stack([a * np.cos(a), a * np.sin(a)], 1),
+                               atol=1e-12)
+    with pytest.raises(ValueError, match="n must be"):
+        roll_centre_line(1)
+
+
+def test_distance_to_roll_matches_a_direct_minimisation():
+    from scipy.optimize import minimize_scalar
+
+    rng = np.random.default_rng(5)
+    pts = rng.uniform(-2, 2, size=(12, 2))
+    raw = pts * ROLL_SCALE + ROLL_CENTER
+    got = distance_to_roll(pts, noise=1.0)
+    for p, d in zip(raw, got):
+        grid = np.linspace(1.5 * np.pi, 4.5 * np.pi, 2001)
+        a0 = grid[np.argmin(np.hypot(p[0] - grid * np.cos(grid), p[1] - grid * np.sin(grid)))]
+        res = minimize_scalar(lambda a: math.hypot(p[0] - a * math.cos(a), p[1] - a * math.sin(a)),
+                              bounds=(max(a0 - 0.01, 1.5 * np.pi), min(a0 + 0.01, 4.5 * np.pi)),
+                              method="bounded", options={"xatol": 1e-10})
+        assert d == pytest.approx(res.fun, abs=1e-5)
+    # for data the distance in noise units is about |Z|: mean sqrt(2/pi), rare beyond 4
+    d = distance_to_roll(swiss_roll_2d(50_000, seed=9))
+    assert d.mean() == pytest.approx(math.sqrt(2 / math.pi), abs=0.01)
+    assert np.mean(d > 4) < 5e-4
+    with pytest.raises(ValueError, match="shape"):
+        distance_to_roll(np.zeros((3, 3)))
+
+
+def test_permutation_test_matches_a_loop_over_mmd_rbf():
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(30, 2)), rng.normal(0.3, 1.0, size=(25, 2))
+    hs, n_perm = [0.5, 2.0], 40
+    got = mmd_permutation_test(x, y, hs, n_perm, np.random.default_rng(7))
+    z = np.concatenate([x, y])
+    perm_rng = np.random.default_rng(7)
+    perms = [perm_rng.permutation(55) for _ in range(n_perm)]
+    for j, h in enumerate(hs):
+        assert got["mmd2"][j] == pytest.approx(mmd_rbf(x, y, h), rel=1e-10)
+        null = np.array([mmd_rbf(z[np.sort(p[:30])], z[np.sort(p[30:])], h) for p in perms])
+        assert got["null_sd"][j] == pytest.approx(null.std(ddof=1), rel=1e-8)
+        assert got["p_value"][j] == pytest.approx((1 + np.sum(null >= mmd_rbf(x, y, h))) / (n_perm + 1))
+    far = mmd_permutation_test(x, y + 5.0, 1.0, 30, np.random.default_rng(0))
+    assert far["p_value"][0] == pytest.approx(1 / 31)
+    with pytest.raises(ValueError, match="bandwidths"):
+        mmd_permutation_test(x, y, [0.0], 10, rng)
+    with pytest.raises(ValueError, match="n_permutations"):
+        mmd_permutation_test(x, y, 1.0, 0, rng)
+
+
+def test_permutation_p_values_are_calibrated_under_the_null():
+    rng = np.random.default_rng(8)
+    p = [mmd_permutation_test(rng.normal(size=(40, 2)), rng.normal(size=(40, 2)), 1.0, 50, rng)["p_value"][0]
+         for _ in range(60)]
+    # under the null the p-value is (discrete) uniform: about 10% of them below 0.1
+    assert np.mean(np.array(p) <= 0.1) < 0.25 and 0.35 < np.mean(p) < 0.65
+
+
+def test_euler_flow_matches_sample_flow_and_converges():
+    from scipy.integrate import solve_ivp
+
+    x1 = np.random.default_rng(1).standard_normal((6, 2))
+    v = lambda x, s: np.sin(x) + s * x  # noqa: E731
+    a = sample_flow(v, 6, 8, np.random.default_rng(1))
+    np.testing.assert_allclose(euler_flow(v, x1, np.linspace(1, 0, 9)), a, rtol=1e-12)
+    ref = solve_ivp(lambda s, y: v(y, s), (1.0, 0.0), x1.ravel(), rtol=1e-10, atol=1e-12).y[:, -1]
+    err = [np.abs(euler_flow(v, x1, np.linspace(1, 0, k + 1)).ravel() - ref).max() for k in (100, 200)]
+    assert err[1] < 0.6 * err[0] and err[1] < 1e-2          # first order: halves with the step
+    with pytest.raises(ValueError, match="decrease"):
+        euler_flow(v, x1, [0.0, 1.0])
+
+
 # --------------------------------------------------------------------------- torch part
 
 
@@ -482,6 +567,12 @@ def test_time_mlp_and_short_training_are_deterministic():
     assert v_fn_from_model(fm)(x[:4], 0.3).shape == (4, 2)
     with pytest.raises(ValueError, match="kind"):
         train_denoiser(x, "score")
+    with pytest.raises(ValueError, match="target"):
+        train_denoiser(x, "flow", target="score", steps=2)
+    with pytest.raises(ValueError, match="ddpm"):
+        train_denoiser(x, "ddpm", alpha_bars=ab, target="x0", steps=2)
+    with pytest.raises(ValueError, match="ema"):
+        train_denoiser(x, "flow", ema=1.0, steps=2)
     with pytest.raises(ValueError, match="alpha_bars"):
         train_denoiser(x, "ddpm")
 
@@ -489,7 +580,35 @@ def test_time_mlp_and_short_training_are_deterministic():
 # --------------------------------------------------------------------------- question bank
 
 QIDS = ["diffusion.q_sample", "diffusion.cosine_schedule", "diffusion.posterior",
-        "diffusion.dsm_target", "diffusion.ancestral_step"]
+        "diffusion.dsm_target", "diffusion.ancestral_step", "diffusion.convert_eps",
+        "diffusion.vp_kernel", "diffusion.masked_weight"]
+
+
+def _convert_by_autograd(x_t, eps_hat, alpha_bar_t):
+    """Independent answer: x0 from the forward equation, the score by autograd of
+    log N(x_t; alpha·x0, sigma²) at x0 = x0_hat, v from its definition alpha·eps - sigma·x0."""
+    a, sig = math.sqrt(alpha_bar_t), math.sqrt(1 - alpha_bar_t)
+    x0_hat = (x_t - sig * eps_hat) / a
+    xt = torch.tensor(x_t, dtype=torch.float64, requires_grad=True)
+    log_q = torch.distributions.Normal(torch.tensor(a * x0_hat), sig).log_prob(xt).sum()
+    (score,) = torch.autograd.grad(log_q, xt)
+    return x0_hat, score.numpy(), a * eps_hat - sig * x0_hat
+
+
+def _vp_kernel_by_quadrature(x0, t, beta):
+    """Independent answer: mean exp(-B/2)·x0 and the Itô-isometry variance integrated by quad."""
+    from scipy import integrate
+
+    var = integrate.quad(lambda s: math.exp(-beta * (t - s)) * beta, 0, t, epsabs=1e-13, epsrel=1e-12)[0]
+    return math.exp(-beta * t / 2) * np.asarray(x0, dtype=float), var
+
+
+def _masked_weight_by_complex_step(t):
+    """Independent answer: m'(t)/m(t) with m' by the complex-step derivative of m."""
+    t = np.asarray(t, dtype=float)
+    h = 1e-20
+    m = lambda u: 1 - np.cos(np.pi * u / 2)  # noqa: E731
+    return np.imag(m(t + 1j * h)) / h / m(t)
 REFERENCES = {
     "diffusion.q_sample": q_sample,
     "diffusion.cosine_schedule": lambda T, s=0.008: (beta_schedule("cosine", T) if s == 0.008
@@ -497,6 +616,9 @@ REFERENCES = {
     "diffusion.posterior": posterior_mean_variance,
     "diffusion.dsm_target": dsm_target,
     "diffusion.ancestral_step": ancestral_step,
+    "diffusion.convert_eps": _convert_by_autograd,
+    "diffusion.vp_kernel": _vp_kernel_by_quadrature,
+    "diffusion.masked_weight": _masked_weight_by_complex_step,
 }
 
 
@@ -538,3 +660,68 @@ def test_posterior_accepts_a_scalar_variance_and_explains_a_bad_return(capsys):
     assert check("diffusion.posterior", scalar_variance)
     result = check("diffusion.posterior", lambda x0, x_t, t, betas: bank.posterior_ref(x0, x_t, t, betas)[0])
     assert not result and "pair" in result.message
+
+
+def test_tuple_questions_explain_a_bad_return(capsys):
+    result = check("diffusion.convert_eps", lambda x_t, eps_hat, ab: (x_t, eps_hat))
+    assert not result and "tuple of 3 (x0_hat, score, v)" in result.message
+    result = check("diffusion.convert_eps", lambda x_t, eps_hat, ab: (x_t, eps_hat, 1.0))
+    assert not result and "the v should have the shape" in result.message
+    assert check("diffusion.vp_kernel", lambda x0, t, b: (np.exp(-b * t / 2) * x0, -np.expm1(-b * t)))
+
+
+def test_conversions_agree_with_the_flow_path():
+    # the conversions of the bank, on a VP point, give back the x0 and eps that made it, and
+    # the Salimans-Ho v equals d x_t / d phi for alpha = cos(phi), sigma = sin(phi)
+    rng = np.random.default_rng(0)
+    x0, eps = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
+    for ab in (0.9, 0.3, 0.01):
+        x_t = math.sqrt(ab) * x0 + math.sqrt(1 - ab) * eps
+        x0_hat, score, v = bank.convert_eps_ref(x_t, eps, ab)
+        np.testing.assert_allclose(x0_hat, x0, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(score, dsm_target(x_t, x0, 0, np.array([ab])), rtol=1e-10)
+        phi = math.acos(math.sqrt(ab))
+        x_of = lambda p: math.cos(p) * x0 + math.sin(p) * eps  # noqa: E731
+        np.testing.assert_allclose(v, (x_of(phi + 1e-6) - x_of(phi - 1e-6)) / 2e-6, rtol=1e-6, atol=1e-8)
+
+
+def test_ema_is_the_running_average_of_the_weights():
+    x = swiss_roll_2d(300, 0)
+    plain, _ = train_denoiser(x, "flow", steps=5, batch=32, hidden=8, seed=1)
+    tiny, _ = train_denoiser(x, "flow", steps=5, batch=32, hidden=8, seed=1, ema=1e-12)
+    for a, b in zip(plain.parameters(), tiny.parameters()):
+        torch.testing.assert_close(a, b)              # decay ~ 0: the average is the last weights
+    # with one step, the average is ema·w0 + (1 - ema)·w1
+    torch.manual_seed(1)
+    w0 = [p.detach().clone() for p in TimeMLP(hidden=8).parameters()]
+    one, _ = train_denoiser(x, "flow", steps=1, batch=32, hidden=8, seed=1)
+    avg, _ = train_denoiser(x, "flow", steps=1, batch=32, hidden=8, seed=1, ema=0.25)
+    for a, p0, p1 in zip(avg.parameters(), w0, one.parameters()):
+        torch.testing.assert_close(a, 0.25 * p0 + 0.75 * p1)
+
+
+class _Known(torch.nn.Module):
+    """A stand-in network with a known output 2·x + s."""
+
+    def forward(self, x, s):
+        return 2 * x + s.reshape(-1, 1)
+
+
+@pytest.mark.parametrize("target", ["v", "eps", "x0"])
+def test_v_fn_from_model_converts_each_target(target):
+    x = np.random.default_rng(2).normal(size=(4, 2))
+    s = 0.3
+    out = 2 * x + s
+    want = {"v": out, "eps": (out - x) / (1 - s), "x0": (x - out) / s}[target]
+    np.testing.assert_allclose(v_fn_from_model(_Known(), target)(x, s), want, rtol=1e-6, atol=1e-6)
+    # a consistent pair: with x_s = (1 - s) x0 + s eps the three give the same velocity eps - x0
+    x0, eps = np.random.default_rng(3).normal(size=(2, 4, 2))
+    xs = (1 - s) * x0 + s * eps
+
+    class Oracle(torch.nn.Module):
+        def forward(self, inp, s_):
+            return torch.as_tensor({"v": eps - x0, "eps": eps, "x0": x0}[target], dtype=torch.float32)
+
+    np.testing.assert_allclose(v_fn_from_model(Oracle(), target)(xs, s), eps - x0, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="target"):
+        v_fn_from_model(_Known(), "score")

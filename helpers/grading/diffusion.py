@@ -213,26 +213,44 @@ def _posterior_cases(rng):
             for betas, t, shape in _step_draws(rng)]
 
 
+def _normalise_tuple(out, shape, names, broadcast=()):
+    """Turn an answer that returns len(names) arrays into one array (k, *shape); raise a
+    ValueError with a reader-facing message if it is not one.  Entries named in ``broadcast``
+    may be a number or any array that broadcasts to ``shape``."""
+    k = len(names)
+    if not isinstance(out, (tuple, list)) or len(out) != k:
+        listed = ", ".join(names)
+        kind = "pair" if k == 2 else f"tuple of {k}"
+        raise ValueError(f"return a {kind} ({listed}), e.g. `return {listed}`")
+    parts = []
+    for name, value in zip(names, out):
+        arr = np.asarray(value, dtype=float) if not isinstance(value, (str, bytes)) else None
+        if arr is None or arr.dtype == object:
+            raise ValueError(f"{name} should be an array of numbers")
+        if name in broadcast:
+            try:
+                arr = np.broadcast_to(arr, shape)
+            except ValueError:
+                raise ValueError(
+                    f"the {name} (shape {arr.shape}) should be a number or an array that broadcasts to {tuple(shape)}"
+                ) from None
+        elif arr.shape != tuple(shape):
+            raise ValueError(f"the {name} should have the shape of the input, {tuple(shape)}, got {arr.shape}")
+        parts.append(arr)
+    return np.stack(parts)
+
+
 def _normalise_pair(out, shape):
-    """Turn a (mean, variance) answer into one array (2, *shape); raise ValueError if it is not one."""
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise ValueError("return a pair (mean, variance), e.g. `return mean, variance`")
-    mean = np.asarray(out[0], dtype=float)
-    var = np.asarray(out[1], dtype=float)
-    if mean.shape != tuple(shape):
-        raise ValueError(f"the mean should have the shape of x0, {tuple(shape)}, got {mean.shape}")
-    try:
-        var = np.broadcast_to(var, shape)
-    except ValueError:
-        raise ValueError(
-            f"the variance (shape {var.shape}) should be a number or an array that broadcasts to {tuple(shape)}"
-        ) from None
-    return np.stack([mean, var])
+    """A (mean, variance) answer as one array (2, *shape); the variance may broadcast."""
+    return _normalise_tuple(out, shape, ("mean", "variance"), broadcast=("variance",))
 
 
-def _grade_pair(reference, cases_fn, mistakes):
-    """A grade() for functions that return (mean, variance): the variance may be a scalar or
-    any array that broadcasts to the mean's shape; then the usual comparison and hints."""
+def _grade_tuple(reference, cases_fn, mistakes, names, broadcast=()):
+    """A grade() for functions that return several arrays of the first argument's shape
+    (entries in ``broadcast`` may also be scalars); then the usual comparison and hints."""
+
+    def normalise(out, shape):
+        return _normalise_tuple(out, shape, names, broadcast)
 
     def grade(answer):
         if not callable(answer):
@@ -242,22 +260,29 @@ def _grade_pair(reference, cases_fn, mistakes):
             copies = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
             out = answer(*copies)
             try:
-                _normalise_pair(out, np.shape(args[0]))
-            except ValueError as exc:
+                normalise(out, np.shape(args[0]))
+            except (ValueError, TypeError) as exc:
                 return False, str(exc)
 
         def wrap(fn):
-            return lambda *args: _normalise_pair(fn(*args), np.shape(args[0]))
+            return lambda *args: normalise(fn(*args), np.shape(args[0]))
 
         inner = Question(
-            id="diffusion.posterior", chapter=8, prompt="", reference=wrap(reference),
+            id="diffusion.tuple", chapter=8, prompt="", reference=wrap(reference),
             cases=cases_fn, mistakes=[(wrap(w), h) for w, h in mistakes], units=False,
         )
         status, message = grade_answer(inner, wrap(answer))
-        message = message.replace("expected shape (2, ", "expected (mean, variance) with shape (")
+        message = message.replace(f"expected shape ({len(names)}, ",
+                                  f"expected ({', '.join(names)}) with shape (")
         return status == "passed", message
 
     return grade
+
+
+def _grade_pair(reference, cases_fn, mistakes):
+    """A grade() for functions that return (mean, variance): the variance may be a scalar or
+    any array that broadcasts to the mean's shape; then the usual comparison and hints."""
+    return _grade_tuple(reference, cases_fn, mistakes, ("mean", "variance"), broadcast=("variance",))
 
 
 _POSTERIOR_MISTAKES = [
@@ -364,6 +389,137 @@ def _ancestral_cases(rng):
             for betas, t, shape in _step_draws(rng)]
 
 
+# --------------------------------------------------------------------------- conversions
+def convert_eps_ref(x_t, eps_hat, alpha_bar_t):
+    """(x0_hat, score, v) from a noise prediction; alpha = sqrt(abar), sigma = sqrt(1 - abar)."""
+    a, sig = np.sqrt(alpha_bar_t), np.sqrt(1 - alpha_bar_t)
+    x_t, eps_hat = np.asarray(x_t, dtype=float), np.asarray(eps_hat, dtype=float)
+    return (x_t - sig * eps_hat) / a, -eps_hat / sig, (eps_hat - sig * x_t) / a
+
+
+def _cv_replace(k, value_fn):
+    """The reference with its k-th output replaced by value_fn(x_t, eps_hat, abar)."""
+
+    def wrong(x_t, eps_hat, alpha_bar_t):
+        out = list(convert_eps_ref(x_t, eps_hat, alpha_bar_t))
+        out[k] = value_fn(np.asarray(x_t, dtype=float), np.asarray(eps_hat, dtype=float), alpha_bar_t)
+        return tuple(out)
+
+    return wrong
+
+
+def _sig(ab):
+    return np.sqrt(1 - ab)
+
+
+_CONVERT_MISTAKES = [
+    (_cv_replace(0, lambda x, e, ab: x - _sig(ab) * e),
+     "x0_hat: after subtracting the noise sigma·eps_hat, divide by alpha = sqrt(abar): "
+     "x_t = alpha·x0 + sigma·eps"),
+    (_cv_replace(0, lambda x, e, ab: (x - (1 - ab) * e) / ab),
+     "x0_hat: alpha and sigma are the square roots sqrt(abar) and sqrt(1 - abar), not abar and 1 - abar"),
+    (_cv_replace(1, lambda x, e, ab: -e),
+     "score: the score of N(alpha·x0, sigma²) at x_t is -(x_t - alpha·x0)/sigma² = -eps/sigma; "
+     "you left out the 1/sigma"),
+    (_cv_replace(1, lambda x, e, ab: -e / (1 - ab)),
+     "score: divide eps by sigma = sqrt(1 - abar), not by the variance 1 - abar"),
+    (_cv_replace(1, lambda x, e, ab: e / _sig(ab)),
+     "score: wrong sign; the score points towards the data, -eps/sigma"),
+    (_cv_replace(2, lambda x, e, ab: np.sqrt(ab) * e - _sig(ab) * x),
+     "v: v = alpha·eps - sigma·x0 needs x0, not x_t; substitute x0 = (x_t - sigma·eps)/alpha "
+     "and use alpha² + sigma² = 1"),
+    (_cv_replace(2, lambda x, e, ab: e - (x - _sig(ab) * e) / np.sqrt(ab)),
+     "v: that is eps - x0, the velocity of the straight flow-matching path; the v of Salimans & Ho "
+     "(2022) is alpha·eps - sigma·x0"),
+    (_cv_replace(2, lambda x, e, ab: -(e - _sig(ab) * x) / np.sqrt(ab)),
+     "v: wrong sign; v = alpha·eps - sigma·x0 = (eps - sigma·x_t)/alpha"),
+]
+
+
+def _convert_cases(rng):
+    cases = []
+    for ab in (0.999, 0.5, 1e-3, float(rng.uniform(0.05, 0.95)), float(rng.uniform(0.05, 0.95))):
+        shape = (int(rng.integers(2, 6)), int(rng.integers(1, 4)))
+        x0, eps = rng.normal(size=shape), rng.normal(size=shape)
+        x_t = np.sqrt(ab) * x0 + np.sqrt(1 - ab) * eps
+        eps_hat = eps + 0.3 * rng.normal(size=shape)      # an imperfect prediction
+        cases.append((x_t, eps_hat, ab))
+    return cases
+
+
+# --------------------------------------------------------------------------- the VP kernel
+def vp_kernel_ref(x0, t, beta):
+    x0 = np.asarray(x0, dtype=float)
+    return np.exp(-beta * t / 2) * x0, np.full(x0.shape, -np.expm1(-beta * t))
+
+
+def _vk(mean_fn, var_fn):
+    def wrong(x0, t, beta):
+        x0 = np.asarray(x0, dtype=float)
+        return mean_fn(x0, t, beta), np.full(x0.shape, var_fn(t, beta))
+
+    return wrong
+
+
+_VP_MISTAKES = [
+    (_vk(lambda x0, t, b: np.exp(-b * t / 2) * x0, lambda t, b: b * t),
+     "the variance beta·t is Brownian motion without the drift; the drift -beta·x/2 also shrinks "
+     "the accumulated noise: Var = integral of e^{-beta(t-s)}·beta ds"),
+    (_vk(lambda x0, t, b: np.exp(-b * t) * x0, lambda t, b: 1 - np.exp(-b * t)),
+     "the mean decays at rate beta/2 (the drift is -beta·x/2), so it is e^{-beta·t/2}·x0"),
+    (_vk(lambda x0, t, b: np.exp(-b * t / 2) * x0, lambda t, b: 1 - np.exp(-b * t / 2)),
+     "the variance is 1 - e^{-beta·t}: the squared mean factor (e^{-beta·t/2})² plus the variance is 1"),
+    (_vk(lambda x0, t, b: np.exp(-b * t / 2) * x0, lambda t, b: np.sqrt(1 - np.exp(-b * t))),
+     "you returned the standard deviation; return the variance 1 - e^{-beta·t}"),
+    (_vk(lambda x0, t, b: np.exp(-b * t ** 2 / 4) * x0, lambda t, b: 1 - np.exp(-b * t ** 2 / 2)),
+     "beta is constant, so B(t) = integral of beta ds = beta·t (t²/2 is the integral for a linear beta(s) = beta·s)"),
+    (_vk(lambda x0, t, b: np.exp(-b * t / 2) * x0, lambda t, b: np.exp(-b * t)),
+     "the variance is 1 - e^{-beta·t}: it starts at 0 (x_t = x0 at t = 0) and tends to 1"),
+]
+
+
+def _vp_cases(rng):
+    cases = []
+    for t, beta in ((0.5, 2.0), (1.0, 20.0), (1e-3, 0.1), (float(rng.uniform(0.05, 1)), float(rng.uniform(0.1, 20))),
+                    (float(rng.uniform(0.05, 1)), float(rng.uniform(0.1, 20)))):
+        shape = (int(rng.integers(2, 6)), int(rng.integers(1, 4)))
+        cases.append((rng.normal(size=shape) * 2, t, beta))
+    return cases
+
+
+# --------------------------------------------------------------------------- masked weight
+def masked_weight_ref(t):
+    t = np.asarray(t, dtype=float)
+    return (np.pi / 2) * np.sin(np.pi * t / 2) / (1 - np.cos(np.pi * t / 2))
+
+
+def _mw_linear(t):
+    return 1 / np.asarray(t, dtype=float)
+
+
+def _mw_no_derivative(t):
+    return 1 / (1 - np.cos(np.pi * np.asarray(t, dtype=float) / 2))
+
+
+def _mw_derivative_only(t):
+    return (np.pi / 2) * np.sin(np.pi * np.asarray(t, dtype=float) / 2)
+
+
+def _mw_unmasked(t):
+    t = np.asarray(t, dtype=float)
+    return (np.pi / 2) * np.sin(np.pi * t / 2) / np.cos(np.pi * t / 2)
+
+
+def _mw_no_chain_rule(t):
+    t = np.asarray(t, dtype=float)
+    return np.sin(np.pi * t / 2) / (1 - np.cos(np.pi * t / 2))
+
+
+def _masked_cases(rng):
+    return [(np.array([1.0]),), (np.array([0.5, 0.25]),), (np.array([1e-3, 0.999]),),
+            (rng.uniform(0.01, 1, size=7),), (rng.uniform(0.01, 1, size=(2, 3)),)]
+
+
 # --------------------------------------------------------------------------- the bank
 QUESTIONS = [
     Question(
@@ -451,6 +607,46 @@ QUESTIONS = [
             (_as_plus_eps, "subtract the predicted noise: x_t - beta_t/sqrt(1 - abar_t)·eps_hat"),
             (_as_wrapped_index, "at t = 0 you used alpha_bars[t-1] = alpha_bars[-1] (Python wraps to the last "
                                 "entry); before the first step abar = 1, so sigma_0 = 0"),
+        ],
+        units=False,
+    ),
+    Question(
+        id="diffusion.convert_eps",
+        chapter=8,
+        prompt="Write convert_eps(x_t, eps_hat, alpha_bar_t): the (x0_hat, score, v) that a noise prediction implies",
+        reference=convert_eps_ref,
+        cases=_convert_cases,
+        grade=_grade_tuple(convert_eps_ref, _convert_cases, _CONVERT_MISTAKES, ("x0_hat", "score", "v")),
+        mistakes=_CONVERT_MISTAKES,
+        units=False,
+    ),
+    Question(
+        id="diffusion.vp_kernel",
+        chapter=8,
+        prompt="Write vp_kernel(x0, t, beta): mean and variance of x_t given x0 for the VP SDE with constant beta",
+        reference=vp_kernel_ref,
+        cases=_vp_cases,
+        grade=_grade_tuple(vp_kernel_ref, _vp_cases, _VP_MISTAKES, ("mean", "variance"), broadcast=("variance",)),
+        mistakes=_VP_MISTAKES,
+        units=False,
+    ),
+    Question(
+        id="diffusion.masked_weight",
+        chapter=8,
+        prompt="Write masked_weight(t): the weight of the masked-diffusion loss for the mask schedule 1 - cos(pi·t/2)",
+        reference=masked_weight_ref,
+        cases=_masked_cases,
+        mistakes=[
+            (_mw_linear, "1/t is the weight for the linear schedule m(t) = t; for a general mask "
+                         "probability m(t) the weight is m'(t)/m(t)"),
+            (_mw_no_derivative, "1/m(t) leaves out the rate m'(t): in [t - dt, t] a masked token is revealed "
+                                "with probability m'(t)·dt/m(t)"),
+            (_mw_derivative_only, "m'(t) alone is the rate at which tokens get masked; divide by m(t), the "
+                                  "probability that the token is masked at time t"),
+            (_mw_unmasked, "you divided by 1 - m(t), the probability of being unmasked; the weight divides "
+                           "by m(t) = 1 - cos(pi·t/2)"),
+            (_mw_no_chain_rule, "the derivative of 1 - cos(pi·t/2) is (pi/2)·sin(pi·t/2): the chain rule gives "
+                                "the factor pi/2"),
         ],
         units=False,
     ),
