@@ -105,6 +105,20 @@ def test_runaway_answer_is_stopped(bank, capsys):
     assert "took too long" in capsys.readouterr().out
 
 
+def test_runaway_answer_that_catches_exceptions_is_stopped(bank, capsys):
+    def stubborn(p):
+        while True:
+            try:
+                while True:
+                    pass
+            except Exception:  # a reader's catch-all must not swallow the time limit
+                continue
+
+    result = check("toy.entropy", stubborn)
+    assert not result
+    assert "took too long" in capsys.readouterr().out
+
+
 def test_answer_does_not_see_mutated_inputs(bank, capsys):
     def mutating(p):
         value = entropy_correct(p)
