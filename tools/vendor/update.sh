@@ -10,8 +10,10 @@
 # npm installs into a temporary directory (node_modules is never part of the repository);
 # only the files pages actually load are copied, each package with its licence:
 #   mathjax/        tex-chtml.js (TeX input incl. amsmath, CommonHTML output), the TeX
-#                   extensions it autoloads on demand (\boldsymbol, \cancel, mhchem...), and
-#                   the woff-v2 fonts it loads relative to its own URL
+#                   extensions it autoloads on demand (\boldsymbol, \cancel, mhchem...),
+#                   ui/lazy.js (typesets each formula when it comes into view; loaded by
+#                   `loader: load:` in _config.yml), and the woff-v2 fonts it loads relative
+#                   to its own URL
 #   requirejs/      require.min.js (the AMD loader embed-amd.js needs), minified here
 #   html-manager/   embed-amd.js (renders the widget state embedded in each page; it bundles
 #                   @jupyter-widgets/base and controls) and the Font Awesome fonts its CSS
@@ -42,8 +44,9 @@ mkdir -p "$dest"
 
 # --- MathJax 3 --------------------------------------------------------------------------
 mj="$nm/mathjax/es5"
-mkdir -p "$dest/mathjax/input/tex/extensions" "$dest/mathjax/output/chtml/fonts"
+mkdir -p "$dest/mathjax/input/tex/extensions" "$dest/mathjax/output/chtml/fonts" "$dest/mathjax/ui"
 cp "$mj/tex-chtml.js" "$dest/mathjax/"
+cp "$mj/ui/lazy.js" "$dest/mathjax/ui/"
 # Extensions are fetched only when a page uses them; all-packages.js is never autoloaded.
 find "$mj/input/tex/extensions" -maxdepth 1 -name '*.js' ! -name 'all-packages.js' \
   -exec cp {} "$dest/mathjax/input/tex/extensions/" \;

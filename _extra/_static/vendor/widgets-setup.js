@@ -25,9 +25,16 @@
   // The widget labels are typeset through the MathJax 2 API (MathJax.Hub.Queue), which
   // MathJax 3 no longer has (jupyter-widgets/ipywidgets#3829).  MathJax is loaded with
   // `defer`, so it is in place once the document is parsed, before widgets render on `load`.
+  // With lazy typesetting (ui/lazy) a label is typeset when it comes into view, like the text.
   document.addEventListener("DOMContentLoaded", function () {
     var mj = window.MathJax;
-    if (!mj || !mj.version || mj.Hub || !mj.startup) {
+    if (!mj || mj.Hub) {
+      return;
+    }
+    if (!mj.version || !mj.startup) {
+      // Only the configuration is there: MathJax itself did not load (blocked, or a network
+      // error).  The widgets still render, with their labels as written.
+      mj.Hub = { Queue: function () {} };
       return;
     }
     mj.Hub = {
