@@ -12,23 +12,31 @@ matplotlib figure, plus the values each slider takes::
 
     interactive_figure(draw, tau=[0.1, 0.5, 1.0, 2.0, 5.0])
 
-Every combination of values is rendered once, as a palette PNG, into a ``widgets.Image``.  The images
+Every combination of values is rendered once into a ``widgets.Image``, drawn for a screen with
+two device pixels per CSS pixel and shown at its intended CSS size (``dpi`` CSS pixels per
+inch of figure), so frames are as sharp as the text around them on high-density screens.
+Each frame is stored in whichever of palette PNG, lossless WebP and SVG is smallest
+(:func:`helpers.plotting.encode_figure`): all three are equally sharp there.  The images
 sit in a ``widgets.Stack`` (nested, one level per slider) and each slider's ``index`` is tied
 to the stacks' ``selected_index`` with ``widgets.jslink``.  The link runs in the browser, so
 the figure follows the slider with no kernel behind the page; ``interact()`` would need one.
+
+Slider captions may hold math between dollar signs (``labels={"tau": "temperature $\\tau$"}``),
+typeset by MathJax on the website as in JupyterLab.
 
 Introduced in Chapter 1 and used by every chapter with a slider.
 """
 
 from __future__ import annotations
 
-import io
 import itertools
+import re
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-from PIL import Image
+
+from helpers.plotting import FORMATS, encode_figure
 
 #: Above this many frames a figure gets heavy on the static site; we refuse to build it.
 MAX_FRAMES = 240
@@ -40,23 +48,39 @@ def _label(value) -> str:
     return str(value)
 
 
-def _render(fig, dpi: int) -> bytes:
-    """The figure as a PNG with a 256-colour palette: about a third of the bytes of a
-    full-colour PNG, and indistinguishable for line plots, bars and scatter plots."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+#: After the first frame, an encoding is still tried only if it came within this factor of
+#: the lightest one there: frames of one figure share their layout, so an SVG twice as heavy
+#: as a WebP on the first frame stays heavier, and drawing it again only costs build time.
+CONTENDER_FACTOR = 2.0
+
+
+def _frame(fig, dpi: float, formats) -> tuple[widgets.Image, dict[str, int]]:
+    """One frame in the lightest equally sharp encoding, shown at ``dpi`` CSS px per inch;
+    and the bytes each encoding tried took."""
+    images = encode_figure(fig, css_dpi=dpi, formats=formats)
     plt.close(fig)
-    full = buf.getvalue()
-    image = Image.open(io.BytesIO(full)).convert("RGB")
-    palette = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    palette.save(out, format="PNG", optimize=True)
-    return out.getvalue() if out.tell() < len(full) else full
+    best = min(images, key=lambda image: len(image.data))
+    sizes = {image.format: len(image.data) for image in images}
+    # The width alone fixes the size; the height follows from the picture, also where a
+    # narrow screen shrinks the frame to the text column.
+    frame = widgets.Image(
+        value=best.data, format=best.format,
+        layout=widgets.Layout(width=f"{best.width:g}px", height="auto", max_width="100%"),
+    )
+    return frame, sizes
+
+
+_MATH = re.compile(r"\$(.+?)\$")
+
+
+def _caption(text: str) -> str:
+    """$...$ becomes \\(...\\), the delimiters MathJax reads on the website and in JupyterLab."""
+    return _MATH.sub(lambda m: r"\(" + m.group(1) + r"\)", text)
 
 
 def _control(name: str, values: Sequence, description: str | None) -> widgets.ValueWidget:
     options = [(_label(v), v) for v in values]
-    desc = description if description is not None else name
+    desc = _caption(description if description is not None else name)
     if all(isinstance(v, str) for v in values) and len(values) <= 6:
         return widgets.ToggleButtons(options=options, description=desc)
     return widgets.SelectionSlider(
@@ -72,7 +96,8 @@ def _control(name: str, values: Sequence, description: str | None) -> widgets.Va
 def interactive_figure(
     draw: Callable[..., "plt.Figure"],  # draw(**params) -> matplotlib Figure
     *,
-    dpi: int = 72,                      # resolution of each pre-rendered frame
+    dpi: float = 72,                    # CSS pixels per inch of figure, as displayed
+    formats: Sequence[str] = FORMATS,   # encodings each frame may take (the smallest wins)
     labels: dict[str, str] | None = None,  # slider captions (default: the parameter names)
     initial: dict | None = None,        # starting value per parameter (default: the first)
     **sliders: Sequence,                # parameter name -> the values its slider takes
@@ -80,7 +105,9 @@ def interactive_figure(
     """Build a figure with one slider per parameter that works with or without a kernel.
 
     Parameters are passed to ``draw`` by keyword.  Returns a ``VBox`` of the sliders above
-    the figure; display it as the last expression of a cell.
+    the figure; display it as the last expression of a cell.  Each frame is drawn with
+    ``helpers.plotting.PIXEL_RATIO`` pixels per CSS pixel and shown ``dpi`` CSS pixels per
+    inch of figure size.
     """
     if not callable(draw):
         raise TypeError("interactive_figure: 'draw' must be a function that returns a figure")
@@ -91,6 +118,9 @@ def interactive_figure(
             raise ValueError(
                 f"interactive_figure: slider {name!r} needs a non-empty list of values, got {values!r}"
             )
+    formats = [formats] if isinstance(formats, str) else list(formats)
+    if not formats or not set(formats) <= set(FORMATS):
+        raise ValueError(f"interactive_figure: formats must be among {FORMATS}, got {formats!r}")
     names = list(sliders)
     n_frames = 1
     for name in names:
@@ -111,9 +141,10 @@ def interactive_figure(
             raise TypeError(
                 f"interactive_figure: draw() must return a matplotlib Figure, got {type(fig).__name__}"
             )
-        frames[combo] = widgets.Image(
-            value=_render(fig, dpi), format="png", layout=widgets.Layout(max_width="100%")
-        )
+        frames[combo], sizes = _frame(fig, dpi, formats)
+        if len(frames) == 1:
+            lightest = min(sizes.values())
+            formats = [f for f in formats if sizes[f] <= CONTENDER_FACTOR * lightest]
 
     controls = [_control(n, sliders[n], labels.get(n)) for n in names]
 
