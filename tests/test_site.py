@@ -1,19 +1,27 @@
 """The built website, in a real browser, with no network and no kernel.
 
-Runs over the already built ``_build/html`` (``make test`` builds the book first), served from
-a sub-path (``http://127.0.0.1:PORT/mathdl/book/``) to prove the site works from any path.
-Debian's chromium, driven by Playwright, opens every page and checks that
+Runs over the already built ``_build/html`` (``make test`` builds the book first; set
+``BOOK_SITE`` to test a site built elsewhere), served from a sub-path
+(``http://127.0.0.1:PORT/mathdl/book/``) to prove the site works from any path.  Debian's
+chromium, driven by Playwright at a device pixel ratio of 2, opens every page and checks that
 
 * it loads with no console error, no failed request and no request to another host;
-* its math is typeset by the local MathJax (no raw TeX left, no MathJax error);
+* its math is typeset by the local MathJax once the reader has opened the folded answers
+  and scrolled through the whole page (formulas are typeset as they come into view): no
+  formula left untypeset, no raw TeX, no MathJax error;
+* every figure is sharp: an SVG, or an image with at least two pixels per CSS pixel shown;
 * every slider and toggle button of every interactive figure moves, and the figure shown
-  changes, with nothing behind the page but static files.
+  changes, with nothing behind the page but static files;
+
+and that math inserted after the page has loaded (quiz feedback, widget labels) is typeset,
+and that the sliders still work when MathJax cannot load.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import tempfile
 import threading
@@ -26,7 +34,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "_build" / "html"
+SITE = Path(os.environ.get("BOOK_SITE") or ROOT / "_build" / "html").resolve()
 PREFIX = "mathdl/book"  # the site is served from http://127.0.0.1:PORT/mathdl/book/
 
 CHROMIUM_ARGS = [
@@ -35,6 +43,11 @@ CHROMIUM_ARGS = [
 ]
 
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+
+#: Image pixels per CSS pixel displayed that a raster figure needs to look sharp on a screen
+#: with two device pixels per CSS pixel (the browser context below is such a screen).
+SHARPNESS = 2
+DEVICE_SCALE_FACTOR = 2
 
 
 def _pages() -> list[str]:
@@ -55,7 +68,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def base_url():
     """Serve the built site from a sub-path on a free port of 127.0.0.1."""
     if not (SITE / "index.html").is_file():
-        pytest.fail(f"{SITE.relative_to(ROOT)} is missing: build the book first "
+        pytest.fail(f"{SITE} is missing: build the book first "
                     "(`make book`; `make test` builds it before running the tests)")
     with tempfile.TemporaryDirectory() as root:
         mount = Path(root, *PREFIX.split("/"))
@@ -73,7 +86,8 @@ def base_url():
 
 
 class _Browser:
-    def __init__(self, context, foreign):
+    def __init__(self, browser, context, foreign):
+        self.browser = browser
         self.context = context  # one browser context for all pages: shared assets are cached
         self.foreign = foreign  # url -> True when it points to another host
 
@@ -94,12 +108,13 @@ def browser(base_url):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                      device_scale_factor=DEVICE_SCALE_FACTOR)
         context.set_default_timeout(20_000)
         # Whatever would leave the machine is recorded by the page listeners and cut here.
         context.route(foreign, lambda route: route.abort())
         try:
-            yield _Browser(context, foreign)
+            yield _Browser(browser, context, foreign)
         finally:
             context.close()
             browser.close()
@@ -136,25 +151,128 @@ def _settle(page) -> None:
         "async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
 
 
-MATH_STATE = """() => {
-    const outside = el => !el.closest('pre, code, script, style, .highlight');
-    const math = [...document.querySelectorAll('.math')].filter(outside);
+# A formula is typeset when MathJax's output has replaced it: an <mjx-container> holding the
+# rendered math, not the placeholder (<mjx-lazy>) that lazy typesetting leaves until the
+# formula comes into view.  `inView` limits the check to what is on screen now.
+MATH_STATE = """(inView) => {
+    const outside = el => !el.closest('pre, code, script, style, textarea, .highlight');
+    const onScreen = el => {
+        if (!inView) return true;
+        const r = el.getBoundingClientRect();
+        return el.checkVisibility() && r.bottom > 0 && r.top < innerHeight;
+    };
+    const done = c => c && !c.querySelector('mjx-lazy') && c.querySelector('mjx-math, svg');
+    const label = el => el.textContent.trim().slice(0, 80)
+        || (el.closest('[id]') ? '#' + el.closest('[id]').id : el.tagName);
+    // Hidden math (the header's copy of the page contents, for narrow screens) is typeset
+    // when it is shown; here only what the reader can see counts.
+    const math = [...document.querySelectorAll('.math')].filter(outside)
+        .filter(el => el.checkVisibility()).filter(onScreen);
+    const lazy = [...document.querySelectorAll('mjx-container')].filter(c =>
+        !done(c) && !c.closest('.math') && c.parentElement.checkVisibility() && onScreen(c));
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     const raw = [];
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
         const el = n.parentElement;
-        if (!el || !outside(el) || el.closest('mjx-container')) continue;
+        if (!el || !outside(el) || el.closest('mjx-container') || !onScreen(el)) continue;
         for (const mark of ['$$', '\\\\(', '\\\\[', '\\\\begin{']) {
             if (n.textContent.includes(mark)) raw.push(n.textContent.trim().slice(0, 80));
         }
     }
     return {
-        untypeset: math.filter(el => !el.querySelector('mjx-container'))
-                       .map(el => el.textContent.trim().slice(0, 80)),
+        untypeset: math.filter(el => !done(el.querySelector('mjx-container'))).map(label)
+            .concat(lazy.map(c => 'formula in ' + label(c.parentElement))),
         raw: raw,
         errors: [...document.querySelectorAll('mjx-merror')].map(el => el.textContent.slice(0, 80)),
     };
 }"""
+
+# Open what the reader can unfold: folded answers and hints (sphinx-togglebutton admonitions)
+# and <details> blocks (hidden code, dropdowns).
+REVEAL = """() => {
+    let opened = 0;
+    for (const item of document.querySelectorAll('.admonition.toggle-hidden')) {
+        const title = item.querySelector(':scope > .admonition-title');
+        if (title) { title.click(); opened++; }
+    }
+    for (const d of document.querySelectorAll('details:not([open])')) {
+        const summary = d.querySelector(':scope > summary');
+        if (summary) summary.click(); else d.open = true;
+        opened++;
+    }
+    return opened;
+}"""
+
+# Every figure shown on the page: static images and the frames of interactive figures on
+# display.  `type` comes from the file name, or for a frame (a blob: URL) from its bytes.
+FIGURES = """async () => {
+    const out = [];
+    for (const img of document.querySelectorAll('article img, .bd-article img')) {
+        if (!img.checkVisibility()) continue;
+        let type = (img.src.split(/[?#]/)[0].match(/\\.(\\w+)$/) || [, ''])[1].toLowerCase();
+        if (img.src.startsWith('blob:') || img.src.startsWith('data:')) {
+            type = ((await (await fetch(img.src)).blob()).type || '').replace('image/', '');
+        }
+        out.push({src: img.src.startsWith('blob:') ? 'a slider frame' : img.src.split('/').pop(),
+                  type: type, natural: img.naturalWidth,
+                  shown: img.getBoundingClientRect().width});
+    }
+    return out;
+}"""
+
+
+def _check_sharpness(page) -> tuple[list[str], int]:
+    """Every figure shown is an SVG or has at least SHARPNESS image pixels per CSS pixel;
+    and how many figures were checked."""
+    found = []
+    figures = page.evaluate(FIGURES)
+    for fig in figures:
+        if fig["type"] in ("svg", "svg+xml"):
+            continue  # vector: sharp at any size
+        if not fig["natural"] or not fig["shown"]:
+            found.append(f"figure {fig['src']} ({fig['type']}) did not load or is not laid out")
+        elif fig["natural"] / fig["shown"] < SHARPNESS:
+            found.append(f"figure {fig['src']} ({fig['type']}) is blurred at a device pixel ratio "
+                         f"of {DEVICE_SCALE_FACTOR}: {fig['natural']} pixels shown "
+                         f"{fig['shown']:.0f} CSS pixels wide ({fig['natural'] / fig['shown']:.2f}x, "
+                         f"needs {SHARPNESS}x)")
+    return found, len(figures)
+
+
+def _read_through(page) -> list[str]:
+    """Unfold what can be unfolded, then scroll down the page a screen at a time, as a
+    reader does; on every screen the formulas in view must get typeset.  Formulas in other
+    scroll boxes (the sidebar's contents) are scrolled into view one by one at the end."""
+    found = []
+    page.evaluate(REVEAL)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    height = page.evaluate("() => innerHeight")
+    y = 0
+    while True:
+        try:
+            page.wait_for_function(
+                f"() => {{ const s = ({MATH_STATE})(true); return !s.untypeset.length; }}",
+                timeout=10_000, polling=100)
+        except PlaywrightTimeout:
+            left = page.evaluate(MATH_STATE, True)["untypeset"]
+            found.append(f"formulas in view at {y}px not typeset within 10 s: {left[:3]}")
+        bottom = page.evaluate("() => document.documentElement.scrollHeight")
+        if y + height >= bottom:
+            break
+        y = min(y + height * 3 // 4, bottom - height)
+        page.evaluate("(y) => window.scrollTo(0, y)", y)
+    for c in page.locator("mjx-container:has(mjx-lazy)").all():
+        if c.evaluate("c => c.parentElement.checkVisibility()"):
+            c.scroll_into_view_if_needed()
+    try:
+        page.wait_for_function(
+            """() => ![...document.querySelectorAll('mjx-container > mjx-lazy')]
+                         .some(m => m.parentElement.parentElement.checkVisibility())""",
+            timeout=5_000, polling=100)
+    except PlaywrightTimeout:
+        pass  # whatever is left is reported by _check_math
+    return found
+
 
 # The figure shown by the interactive figure that contains `control`: the one visible <img>
 # of its box, with a hash of the image bytes (two frames may differ only in content).
@@ -162,11 +280,25 @@ FIGURE_SHOWN = """async (control) => {
     const box = control.closest('.widget-vbox') || control.parentElement;
     const shown = [...box.querySelectorAll('img')].filter(i => i.checkVisibility());
     if (shown.length !== 1) return {count: shown.length};
-    const bytes = new Uint8Array(await (await fetch(shown[0].src)).arrayBuffer());
+    const blob = await (await fetch(shown[0].src)).blob();
+    const bytes = new Uint8Array(await blob.arrayBuffer());
     let h = 2166136261;
     for (const b of bytes) { h ^= b; h = Math.imul(h, 16777619) >>> 0; }
-    return {count: 1, src: shown[0].src, hash: h, loaded: shown[0].naturalWidth > 0};
+    return {count: 1, src: shown[0].src, hash: h, loaded: shown[0].naturalWidth > 0,
+            type: blob.type.replace('image/', ''), natural: shown[0].naturalWidth,
+            shown: shown[0].getBoundingClientRect().width};
 }"""
+
+
+def _frame_sharpness(name: str, frame: dict) -> list[str]:
+    if frame["type"] == "svg+xml" or not frame["shown"]:
+        return []
+    ratio = frame["natural"] / frame["shown"]
+    if ratio >= SHARPNESS:
+        return []
+    return [f"{name}: the frame shown is blurred at a device pixel ratio of {DEVICE_SCALE_FACTOR}: "
+            f"{frame['natural']} pixels shown {frame['shown']:.0f} CSS pixels wide "
+            f"({ratio:.2f}x, needs {SHARPNESS}x)"]
 
 
 def _move(page, control) -> str:
@@ -191,7 +323,7 @@ def _move(page, control) -> str:
 
 
 def _check_math(page) -> list[str]:
-    math = page.evaluate(MATH_STATE)
+    math = page.evaluate(MATH_STATE, False)
     found = [f"math not typeset: {text!r}" for text in math["untypeset"]]
     found += [f"raw TeX left in the text: {text!r}" for text in math["raw"]]
     found += [f"MathJax error: {text!r}" for text in math["errors"]]
@@ -230,7 +362,9 @@ def _check_controls(page) -> list[str]:
         after = control.evaluate(FIGURE_SHOWN)
         if not after["loaded"]:
             found.append(f"{name}: {action}; the new frame did not load")
-        elif after["hash"] == before["hash"]:
+            continue
+        found += _frame_sharpness(name, after)
+        if after["hash"] == before["hash"]:
             found.append(f"{name}: {action}; the new frame shows the same picture "
                          "(does draw() use this parameter?)")
     return found
@@ -238,7 +372,8 @@ def _check_controls(page) -> list[str]:
 
 @pytest.mark.parametrize("page_path", _pages() or ["(no built site)"])
 def test_page(browser, base_url, page_path):
-    """Loads cleanly and locally, math typeset, every slider moves the figure."""
+    """Loads cleanly and locally, all math typeset once read through, figures sharp, every
+    slider moves the figure."""
     problems = _Problems()
     page = browser.context.new_page()
     problems.watch(page, browser.foreign)
@@ -249,7 +384,13 @@ def test_page(browser, base_url, page_path):
         except PlaywrightError as exc:
             problems.append(f"page did not settle: {str(exc).splitlines()[0]}")
         else:
+            problems.extend(_read_through(page))
             problems.extend(_check_math(page))
+            sharpness, figures = _check_sharpness(page)
+            problems.extend(sharpness)
+            if page_path.startswith("chapters/") and not figures:
+                problems.append("a chapter page with no figure shown (is the figure check "
+                                "looking in the right place?)")
             problems.extend(_check_controls(page))
         page.wait_for_timeout(200)  # let late requests (fonts) report
     finally:
@@ -277,5 +418,108 @@ def test_root_redirects_to_the_first_page(browser, base_url):
 def test_the_site_has_chapters():
     """The page list above comes from the built folder: make sure it found the chapters."""
     if not (SITE / "index.html").is_file():
-        pytest.fail(f"{SITE.relative_to(ROOT)} is missing: build the book first (`make book`)")
+        pytest.fail(f"{SITE} is missing: build the book first (`make book`)")
     assert any(p.startswith("chapters/") for p in _pages()), _pages()
+
+
+def _first_page_with(selector_js: str) -> str | None:
+    for page_path in _pages():
+        if page_path.startswith("chapters/"):
+            text = (SITE / page_path).read_text(encoding="utf-8")
+            if selector_js in text:
+                return page_path
+    return None
+
+
+# Math put in the page after it has loaded, as a quiz writes its feedback
+# (MathJax.typesetPromise([el]) on new text, again for every answer) and as the widgets
+# write their labels (through the MathJax 2 call that _static/vendor/widgets-setup.js maps).
+LATE_MATH = r"""async (where) => {
+    const article = document.querySelector('article') || document.body;
+    const el = document.createElement('p');
+    el.id = 'late-math-' + where;
+    el.textContent = 'inserted: \\(\\sqrt{x^2 + 1}\\)';
+    if (where === 'top') article.prepend(el); else article.append(el);
+    await MathJax.typesetPromise([el]);
+    return el.id;
+}"""
+
+TYPESET_IN = """(id) => {
+    const el = document.getElementById(id);
+    const c = el && el.querySelector('mjx-container');
+    if (!c || c.querySelector('mjx-lazy') || !c.querySelector('mjx-math')) return null;
+    const items = MathJax.startup.document.getMathItemsWithin(el);
+    return items.length === 1 && items[0].typesetRoot === c ? items[0].math : null;
+}"""
+
+
+def test_math_inserted_later_is_typeset(browser, base_url):
+    """Feedback text and labels written into the page later are typeset, in view at once
+    and further down when the reader gets there; rewriting the text typesets the new math."""
+    page_path = _first_page_with("tex-chtml.js")
+    if page_path is None:
+        pytest.fail("no chapter page loads MathJax")
+    problems = _Problems()
+    page = browser.context.new_page()
+    problems.watch(page, browser.foreign)
+    try:
+        page.goto(base_url + page_path, wait_until="load")
+        _settle(page)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        top = page.evaluate(LATE_MATH, "top")
+        page.wait_for_function(TYPESET_IN, arg=top, timeout=10_000)
+        assert page.evaluate(TYPESET_IN, top) == r"\sqrt{x^2 + 1}"
+
+        # The quiz writes new feedback into the same box and typesets it again.
+        page.evaluate(r"""async (id) => {
+            const el = document.getElementById(id);
+            el.textContent = 'right: \\(\\alpha + \\beta\\)';
+            await MathJax.typesetPromise([el]);
+        }""", top)
+        page.wait_for_function(f"(id) => ({TYPESET_IN})(id) === '\\\\alpha + \\\\beta'",
+                               arg=top, timeout=10_000)
+
+        # A widget label, through the MathJax 2 API the widget manager calls.
+        page.evaluate(r"""() => {
+            const el = document.createElement('label');
+            el.id = 'late-label';
+            el.textContent = 'temperature \\(\\tau\\)';
+            (document.querySelector('article') || document.body).prepend(el);
+            MathJax.Hub.Queue(['Typeset', MathJax.Hub, el]);
+        }""")
+        page.wait_for_function(f"() => ({TYPESET_IN})('late-label') === '\\\\tau'", timeout=10_000)
+
+        # Far down the page: typeset once scrolled into view.
+        bottom = page.evaluate(LATE_MATH, "bottom")
+        page.locator(f"#{bottom}").scroll_into_view_if_needed()
+        page.wait_for_function(TYPESET_IN, arg=bottom, timeout=10_000)
+    finally:
+        page.close()
+    if problems:
+        pytest.fail(f"{page_path}:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+def test_sliders_work_without_mathjax(browser, base_url):
+    """If MathJax cannot load (blocked, a network error), the page still works: no script
+    error, and every slider moves its figure (its labels stay as written)."""
+    page_path = _first_page_with("application/vnd.jupyter.widget-view+json")
+    if page_path is None:
+        pytest.fail("no chapter page has an interactive figure")
+    errors = []
+    context = browser.browser.new_context(viewport={"width": 1280, "height": 900},
+                                          device_scale_factor=DEVICE_SCALE_FACTOR)
+    context.set_default_timeout(20_000)
+    context.route(browser.foreign, lambda route: route.abort())
+    context.route("**/vendor/mathjax/**", lambda route: route.abort())
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(f"uncaught exception: {e}"))
+    try:
+        page.goto(base_url + page_path, wait_until="load")
+        _settle(page)
+        errors.extend(_check_controls(page))
+        assert page.evaluate("() => !window.MathJax || !window.MathJax.version"), \
+            "MathJax was loaded although it was blocked"
+    finally:
+        context.close()
+    if errors:
+        pytest.fail(f"{page_path} without MathJax:\n  " + "\n  ".join(errors), pytrace=False)
