@@ -5,7 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-LAB_ARGS ?=   # extra JupyterLab options, e.g. LAB_ARGS=--allow-root
+LAB_ARGS ?=   # extra JupyterLab options, e.g. LAB_ARGS="--port 8890 --no-browser"
+# JupyterLab refuses to start as root without --allow-root (containers, CI): add it then.
+LAB_USER_ID ?= $(shell id -u)
+LAB_ROOT_ARGS := $(if $(filter 0,$(LAB_USER_ID)),--allow-root)
 
 .PHONY: book test serve lab bench exercises clean help
 
@@ -45,7 +48,7 @@ serve:
 
 lab: $(VENV)/.book
 	NB_PYTHON_PREFIX=$(VENV) bash binder/postBuild   # open the .md chapters as notebooks, as on Binder
-	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.root_dir=. $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.root_dir=. $(LAB_ROOT_ARGS) $(LAB_ARGS)
 
 bench: $(VENV)/.book
 	$(BIN)/python tools/bench.py

@@ -8,6 +8,7 @@ CPU-only torch, jupytext to open the MyST chapters as notebooks, and the book's 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -121,3 +122,53 @@ def test_post_build_opens_markdown_chapters_as_notebooks():
     text = post_build.read_text()
     assert text.startswith("#!/bin/bash")
     assert re.search(r'"markdown":\s*"Jupytext Notebook"', text)
+
+
+def _lab_settings(tmp_path, plugin: str) -> dict:
+    """The settings JupyterLab serves for ``plugin`` once postBuild has run into a fresh prefix."""
+    from jupyterlab_server.settings_utils import get_settings
+
+    prefix = tmp_path / "prefix"
+    subprocess.run(["bash", str(BINDER / "postBuild")], check=True, cwd=ROOT,
+                   env={**os.environ, "NB_PYTHON_PREFIX": str(prefix)})
+    settings, _ = get_settings(
+        app_settings_dir=str(prefix / "share" / "jupyter" / "lab" / "settings"),
+        schemas_dir=str(Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"),
+        settings_dir=str(tmp_path / "user-settings"),
+        schema_name=plugin,
+    )
+    return {key: prop.get("default") for key, prop in settings["schema"]["properties"].items()}
+
+
+def test_post_build_settings_are_valid_and_turn_off_the_news_prompt(tmp_path):
+    import jsonschema
+
+    prefix = tmp_path / "prefix"
+    subprocess.run(["bash", str(BINDER / "postBuild")], check=True, cwd=ROOT,
+                   env={**os.environ, "NB_PYTHON_PREFIX": str(prefix)})
+    overrides = json.loads((prefix / "share/jupyter/lab/settings/overrides.json").read_text())
+    schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    for plugin, values in overrides.items():  # every override is a valid setting of its plugin
+        package, name = plugin.rsplit(":", 1)
+        schema = json.loads((schemas / package / f"{name}.json").read_text())
+        jsonschema.validate(values, schema)
+    notification = _lab_settings(tmp_path, "@jupyterlab/apputils-extension:notification")
+    assert notification["fetchNews"] == "false"  # "Never": no first-run prompt, no request
+    assert notification["checkForUpdates"] is False
+    viewers = _lab_settings(tmp_path, "@jupyterlab/docmanager-extension:plugin")["defaultViewers"]
+    assert viewers["markdown"] == "Jupytext Notebook"
+
+
+@pytest.mark.parametrize("uid, allowed", [("0", True), ("1000", False)])
+def test_make_lab_allows_root_only_for_root(uid, allowed):
+    """JupyterLab refuses to run as root without --allow-root; `make lab` adds it for root only."""
+    proc = subprocess.run(["make", "-n", "lab", f"LAB_USER_ID={uid}"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    (lab,) = [line for line in proc.stdout.splitlines() if "jupyter lab" in line]
+    assert ("--allow-root" in lab.split()) is allowed
+
+
+def test_make_lab_detects_the_user():
+    proc = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True)
+    (lab,) = [line for line in proc.stdout.splitlines() if "jupyter lab" in line]
+    assert ("--allow-root" in lab.split()) is (os.geteuid() == 0)
