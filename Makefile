@@ -3,6 +3,8 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
+# where `make practice` puts the reader's own copies of the exercise notebooks
+PRACTICE ?= practice
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 LAB_ARGS ?=   # extra JupyterLab options, e.g. LAB_ARGS="--port 8890 --no-browser"
@@ -10,7 +12,7 @@ LAB_ARGS ?=   # extra JupyterLab options, e.g. LAB_ARGS="--port 8890 --no-browse
 LAB_USER_ID ?= $(shell id -u)
 LAB_ROOT_ARGS := $(if $(filter 0,$(LAB_USER_ID)),--allow-root)
 
-.PHONY: book test serve lab bench exercises clean help
+.PHONY: book test serve lab bench exercises practice clean help
 
 help:
 	@echo "make book   build the site into _build/html (executes every notebook)"
@@ -18,7 +20,8 @@ help:
 	@echo "make serve  preview the built site on http://$(HOST):$(PORT)"
 	@echo "make lab    open the chapters and exercises in JupyterLab"
 	@echo "make bench  cold and warm build time, per-notebook execution time, page weights"
-	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make practice   copy the exercise notebooks to $(PRACTICE)/ to work on (never overwrites)"
+	@echo "make exercises  regenerate exercises/ from solutions/ (FORCE=1: even over edits)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +57,16 @@ bench: $(VENV)/.book
 	$(BIN)/python tools/bench.py
 
 exercises: $(VENV)/.book
-	$(BIN)/python tools/make_exercises.py
+	$(BIN)/python tools/make_exercises.py $(if $(FORCE),--force)
+
+# The reader's own copies of the exercise notebooks: a copy that exists is never overwritten.
+practice:
+	@mkdir -p "$(PRACTICE)"
+	@for notebook in exercises/*.ipynb; do \
+	  copy="$(PRACTICE)/$${notebook##*/}"; \
+	  if [ -e "$$copy" ]; then echo "kept   $$copy (it exists: never overwritten)"; \
+	  else cp "$$notebook" "$$copy" && echo "copied $$copy"; fi; \
+	done
 
 clean:
 	rm -rf _build
