@@ -53,9 +53,10 @@ def test_cli_json_report(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert set(report) == {"notebook", "score", "max_score", "questions"}
+    assert {"notebook", "chapter", "score", "max_score", "questions", "flags", "cells", "error"} <= set(report)
+    assert report["error"] is None and report["flags"] == [] and report["chapter"] == int(name[:2])
     assert report["score"] == 0 and report["max_score"] == len(report["questions"]) > 0
-    assert all(set(q) == {"id", "passed", "message"} for q in report["questions"])
+    assert all(set(q) == {"id", "passed", "flagged", "message"} for q in report["questions"])
 
 
 def test_partly_solved_notebook_scores_partly(tmp_path):

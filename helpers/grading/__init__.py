@@ -14,7 +14,9 @@ Question banks live beside this file, one module per topic (``info``, ``softmax`
 ``diffusion``); each defines a list ``QUESTIONS`` of :class:`Question`.  A bank whose
 question needs its own comparison (a ``grade`` function) can build on the engine's pieces:
 :func:`as_array`, :func:`matches`, :func:`diagnose` and :func:`grade_answer`.  Instructors grade a
-whole notebook with ``python -m helpers.grading NOTEBOOK [--json]``.
+whole notebook, or a class's notebooks, with ``python -m helpers.grading NOTEBOOK...``: it
+runs each notebook in a separate process and grades the answers there in its own, so nothing a
+notebook does to this module (or to NumPy) changes a grade.
 
 Introduced in Chapter 1.
 """
@@ -266,6 +268,26 @@ def grade_answer(q: Question, answer) -> tuple[str, str]:
     return "failed", diagnose(got_list, want_list, q, args_list)
 
 
+def evaluate(q: Question, answer) -> tuple[str, str]:
+    """Grade ``answer`` to ``q`` and return (status, message); never raises for the answer's
+    sake (its exceptions, endless loops and deep recursion become messages).  The batch
+    grader calls this with answers that run in another process."""
+    try:
+        return grade_answer(q, answer)
+    except NotImplementedError:
+        return "not attempted", "not attempted yet: the function still raises NotImplementedError"
+    except _TimeLimit:
+        return "failed", f"took too long (stopped after {q.timeout:g} s): is there an endless loop?"
+    except RecursionError:
+        return "failed", "raised RecursionError: does the function call itself without end?"
+    except Exception as exc:  # the reader's code failed: report it, do not raise
+        message = f"your code raised {_describe_exception(exc)}"
+        hint = _exception_hint(q, exc)
+        return "failed", f"{message} — {hint}" if hint else message
+    except KeyboardInterrupt:
+        return "failed", "interrupted"
+
+
 def check(question_id: str, answer) -> Result:
     """Grade ``answer`` to question ``question_id``, print one line, and return a Result.
 
@@ -280,21 +302,7 @@ def check(question_id: str, answer) -> Result:
     else:
         q = reg[question_id]
         start = time.perf_counter()
-        try:
-            status, message = grade_answer(q, answer)
-        except NotImplementedError:
-            status, message = "not attempted", "not attempted yet: the function still raises NotImplementedError"
-        except _TimeLimit:
-            status, message = "failed", f"took too long (stopped after {q.timeout:g} s): is there an endless loop?"
-        except RecursionError:
-            status, message = "failed", "raised RecursionError: does the function call itself without end?"
-        except Exception as exc:  # the reader's code failed: report it, do not raise
-            status, message = "failed", f"your code raised {_describe_exception(exc)}"
-            hint = _exception_hint(q, exc)
-            if hint:
-                message = f"{message} — {hint}"
-        except KeyboardInterrupt:
-            status, message = "failed", "interrupted"
+        status, message = evaluate(q, answer)
         elapsed = time.perf_counter() - start
         result = Result(question_id, status == "passed", message, status)
         result.elapsed = elapsed
@@ -316,4 +324,4 @@ def _log(result: Result) -> None:
 
 
 __all__ = ["check", "questions", "Question", "QuestionInfo", "Result",
-           "as_array", "matches", "diagnose", "grade_answer"]
+           "as_array", "matches", "diagnose", "grade_answer", "evaluate"]
