@@ -671,11 +671,15 @@ def grade_notebook(path: str | Path, timeout: float = CELL_TIMEOUT, chapter: int
     def run() -> None:
         nonlocal restarts
         while True:
+            for number, (status, text) in runner.statuses.items():
+                if status == "stopped" and number not in skip:  # it would only be stopped again
+                    skip.add(number)
+                    killed[number] = f"{text} (skipped when the notebook was run again)"
             stuck = runner.start(skip)
             if stuck is None:
                 return
             skip.add(stuck)
-            killed[stuck] = f"did not stop after {timeout:g} s: the process was killed and rerun without it"
+            killed[stuck] = f"did not stop after {timeout:g} s: the process was killed and the notebook run again without it"
             restarts += 1
             if restarts > MAX_RESTARTS:
                 raise NotebookError("the notebook had to be stopped too many times")
@@ -778,6 +782,8 @@ def _note(report: dict) -> str:
     if report["error"]:
         return f"error: {report['error']}"
     notes = []
+    if report["chapter"] is None:
+        notes.append("chapter unknown: give --chapter")
     flagged = [q["id"] for q in report["questions"] if q.get("flagged")]
     if flagged:
         notes.append(f"flagged: {', '.join(flagged)}")
