@@ -114,6 +114,26 @@ def test_a_returned_object_cannot_run_code_in_the_grader(tmp_path):
     assert not marker.exists()
 
 
+def test_a_notebook_that_writes_to_the_graders_channel_gains_nothing(tmp_path):
+    marker = tmp_path / "ran-in-the-grader"
+    nb = _notebook("exercises")
+    nb.cells.insert(_index(nb, "import numpy as np") + 1, _code(
+        "import os, pickle, struct\n\n"
+        "class Evil:\n"
+        "    def __reduce__(self):\n"
+        f"        return (os.system, ('touch {marker}',))\n\n"
+        "forged = pickle.dumps(('answers', {'info.entropy': Evil()}))\n"
+        "for fd in range(3, 64):\n"
+        "    try:\n"
+        "        os.write(fd, struct.pack('!Q', len(forged)) + forged)\n"
+        "    except OSError:\n"
+        "        pass\n"))
+    report = grade_notebook(_write(nb, tmp_path / NAME), timeout=10)
+    assert not marker.exists()
+    assert report["score"] == 0 and report["max_score"] == len(CHAPTER_1)
+    assert any("channel" in text for text in report["cells"]["stopped"]), report["cells"]
+
+
 def test_the_grader_refuses_to_unpickle_anything_but_data():
     evil = pickle.dumps(print)
     with pytest.raises(pickle.UnpicklingError):
@@ -160,6 +180,17 @@ def test_an_own_answer_beside_a_reference_import_is_not_flagged(tmp_path):
     assert report["score"] == report["max_score"], report["questions"]
     assert not any(q["flagged"] for q in report["questions"])
     assert report["flags"] and "helpers.info.entropy" in report["flags"][0]
+
+
+def test_notebooks_run_as_in_jupyter_magics_plots_and_all(tmp_path):
+    nb = _notebook("solutions")
+    nb.cells.insert(_index(nb, "import numpy as np") + 1, _code(
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\n\nplt.plot([0, 1])\nplt.show()\n"
+        "!echo shell commands too\nprint(input('no one types here') if False else 'x' * 100_000)\n"))
+    nb.cells.append(_code("1 / 0  # a stray cell"))
+    report = grade_notebook(_write(nb, tmp_path / NAME), timeout=20)
+    assert report["score"] == report["max_score"] == len(CHAPTER_1), report["questions"]
+    assert report["cells"]["errors"] == [f"code cell {report['cells']['total']}: ZeroDivisionError: division by zero"]
 
 
 # --------------------------------------------------------------------------- runaway cells

@@ -53,6 +53,8 @@ CELL_TIMEOUT = 30
 GRACE = 5.0
 #: How many times the runner of one notebook is killed and restarted before giving up.
 MAX_RESTARTS = 3
+#: The largest message a runner may send (bytes): return values far larger are not answers.
+MAX_MESSAGE = 1 << 30
 #: The folder that holds the ``helpers`` package the runner must import (this one).
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -397,7 +399,11 @@ def _runner_main() -> None:  # pragma: no cover - runs in the child process
 
     config = Config()
     config.HistoryManager.enabled = False
-    shell = InteractiveShell.instance(config=config)
+    class Shell(InteractiveShell):
+        def enable_gui(self, gui=None):  # %matplotlib inline and friends: no windows here
+            pass
+
+    shell = Shell.instance(config=config)
     namespace = shell.user_ns
 
     class CellTimeout(BaseException):
@@ -527,6 +533,7 @@ class _Runner:
         self.proc: subprocess.Popen | None = None
         self.answers: dict[str, tuple] = {}
         self.statuses: dict[int, tuple[str, str]] = {}
+        self.lost = ""  # why the last recv failed: timeout, exited, garbled
 
     # ------------------------------------------------------------------ process
     def start(self, skip: set[int]) -> int | None:
@@ -553,10 +560,14 @@ class _Runner:
                     raise NotebookError("the grader's Python process did not start (is helpers installed?)")
                 self.kill()
                 return started
-            if message[0] == "answers":
-                self.answers = message[1]
-                return None
-            _, number, status, text = message
+            try:
+                if message[0] == "answers":
+                    self.answers = {str(k): v for k, v in dict(message[1]).items()}
+                    return None
+                _, number, status, text = message
+                number, status, text = int(number), str(status), str(text)[:300]
+            except Exception:  # not what a runner says: the notebook tampered with it
+                raise NotebookError("the notebook's process sent garbled messages") from None
             if status == "start":
                 started = number
             else:
@@ -566,23 +577,25 @@ class _Runner:
     def send(self, message) -> None:
         try:
             _send(self.proc.stdin, message)
-        except (BrokenPipeError, OSError, ValueError):
+        except (BrokenPipeError, OSError, ValueError, AttributeError):
             raise _RunnerLost() from None
 
     def recv(self, timeout: float):
         """The runner's next message; _RunnerLost if it exits or says nothing in ``timeout``."""
+        if self.proc is None:
+            raise _RunnerLost()
         stream = self.proc.stdout
         deadline = time.monotonic() + timeout
         chunks, need, header = [], 8, True
         while True:
             left = deadline - time.monotonic()
-            if left <= 0:
-                raise _RunnerLost()
-            ready, _, _ = select.select([stream], [], [], left)
+            ready, _, _ = select.select([stream], [], [], max(left, 0))
             if not ready:
+                self.lost = "timeout"
                 raise _RunnerLost()
-            chunk = os.read(stream.fileno(), need)
+            chunk = os.read(stream.fileno(), min(need, 1 << 20))
             if not chunk:
+                self.lost = "exited"
                 raise _RunnerLost()
             chunks.append(chunk)
             need -= len(chunk)
@@ -590,10 +603,20 @@ class _Runner:
                 data = b"".join(chunks)
                 if header:
                     chunks, need, header = [], struct.unpack("!Q", data)[0], False
+                    if need > MAX_MESSAGE:
+                        self.lost = "garbled"
+                        self.kill()
+                        raise _RunnerLost()
                     if need == 0:
-                        return _SafeUnpickler(io.BytesIO(b"")).load()
-                else:
+                        data = b""
+                    else:
+                        continue
+                try:
                     return _SafeUnpickler(io.BytesIO(data)).load()
+                except Exception:  # not plain data: the notebook tampered with the channel
+                    self.lost = "garbled"
+                    self.kill()
+                    raise _RunnerLost() from None
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -679,7 +702,10 @@ def grade_notebook(path: str | Path, timeout: float = CELL_TIMEOUT, chapter: int
             if stuck is None:
                 return
             skip.add(stuck)
-            killed[stuck] = f"did not stop after {timeout:g} s: the process was killed and the notebook run again without it"
+            why = {"timeout": f"did not stop after {timeout:g} s, so the process was killed",
+                   "exited": "the Python process exited in this cell (os._exit, a crash?)",
+                   }.get(runner.lost, "the cell wrote into the grader's channel")
+            killed[stuck] = f"{why}; the notebook was run again without it"
             restarts += 1
             if restarts > MAX_RESTARTS:
                 raise NotebookError("the notebook had to be stopped too many times")
@@ -725,8 +751,13 @@ def _grade_one(qid: str, registry, runner: _Runner, scan: _Scan, run_again) -> d
     if described is None:
         row["message"] = "not attempted: no check ran for this question"
         return row
-    kind, payload, provenance = described
-    uses = sorted({name for name in provenance if is_reference(name)})
+    try:
+        kind, payload, provenance = described
+        uses = sorted({name for name in provenance if isinstance(name, str) and is_reference(name)})
+        answer = None if kind == "callable" else _decode(payload)
+    except Exception:  # the runner's description makes no sense: nothing to grade
+        row["message"] = "the answer could not be read back from the notebook's process"
+        return row
     if uses or scan.flagged(qid):
         row["flagged"] = True
         what = ", ".join(uses) if uses else "the book's reference code"
@@ -734,7 +765,8 @@ def _grade_one(qid: str, registry, runner: _Runner, scan: _Scan, run_again) -> d
                           "the exercises ask for your own")
         return row
     q = registry[qid]
-    answer = _RemoteAnswer(runner, qid, q.timeout + GRACE) if kind == "callable" else _decode(payload)
+    if kind == "callable":
+        answer = _RemoteAnswer(runner, qid, q.timeout + GRACE)
     try:
         status, message = evaluate(q, answer)
     except _RunnerLost:
@@ -760,6 +792,8 @@ def _table(report: dict) -> str:
     lines.append("-" * (width + 40))
     for text in report["cells"].get("stopped", []):
         lines.append(f"stopped: {text}")
+    for text in report["cells"].get("errors", []):
+        lines.append(f"raised: {text}")
     for text in report["flags"]:
         lines.append(f"flag: {text}")
     lines.append(f"score: {report['score']} / {report['max_score']}")
