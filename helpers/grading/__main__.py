@@ -648,7 +648,7 @@ class _RemoteAnswer:
         try:
             reply = self.runner.recv(self.limit)
         except _RunnerLost:
-            if self.runner.alive:  # still running after the question's whole time
+            if self.runner.lost == "timeout":  # still running after the question's whole time
                 raise _TimeLimit() from None
             raise
         self.broken = False
