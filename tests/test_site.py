@@ -523,3 +523,87 @@ def test_sliders_work_without_mathjax(browser, base_url):
         context.close()
     if errors:
         pytest.fail(f"{page_path} without MathJax:\n  " + "\n  ".join(errors), pytrace=False)
+
+
+# Chapters with the self-check quiz (tests/test_apparatus.py: APPARATUS); Chapter 8 has none yet.
+QUIZ_CHAPTERS = ("01", "02")
+CHAPTER_PAGES = [p for p in _pages() if p.startswith("chapters/")
+                 and p.split("/")[1][:2] in QUIZ_CHAPTERS] or ["(no built site)"]
+
+# For one quiz question: a right answer and a wrong one, read from the question's own data.
+QUIZ_ANSWERS = """(q) => {
+    if (q.dataset.kind === 'numeric') {
+        const answer = parseFloat(q.dataset.answer), tol = parseFloat(q.dataset.tolerance);
+        const wrong = answer + 10 * tol + Math.max(1, Math.abs(answer));
+        return {kind: 'numeric', right: String(answer), wrong: String(wrong),
+                hint: q.dataset.hint, explanation: q.dataset.explanation};
+    }
+    const options = [...q.querySelectorAll('.mdl-options button')];
+    return {kind: 'choice', right: options.findIndex(b => b.dataset.correct === 'true'),
+            wrong: options.findIndex(b => b.dataset.correct !== 'true'),
+            feedback: options.map(b => b.dataset.feedback)};
+}"""
+
+
+def _answer(question, kind, value):
+    if kind == "numeric":
+        question.locator("input").fill(value)
+        question.locator("button").click()
+    else:
+        question.locator(".mdl-options button").nth(value).click()
+    box = question.locator(".mdl-feedback")
+    return (box.get_attribute("class") or "").split(), box.inner_text()
+
+
+@pytest.mark.parametrize("page_path", CHAPTER_PAGES)
+def test_quiz_grades_in_the_browser(browser, base_url, page_path):
+    """Each chapter's quiz: a right answer is confirmed, a wrong one gets its own hint."""
+    problems = _Problems()
+    page = browser.context.new_page()
+    problems.watch(page, browser.foreign)
+    try:
+        page.goto(base_url + page_path, wait_until="load")
+        _settle(page)
+        questions = page.locator(".mdl-quiz .mdl-q")
+        assert 5 <= questions.count() <= 8, f"{page_path}: {questions.count()} quiz questions"
+        kinds = set()
+        for i in range(questions.count()):
+            q = questions.nth(i)
+            q.scroll_into_view_if_needed()
+            data = q.evaluate(QUIZ_ANSWERS)
+            kinds.add(data["kind"])
+            classes, text = _answer(q, data["kind"], data["wrong"])
+            expected = data["hint"] if data["kind"] == "numeric" else data["feedback"][data["wrong"]]
+            assert "mdl-wrong" in classes and text.startswith("Not quite"), (i, text)
+            assert text.split(None, 2)[-1].strip()[:30] == expected.strip()[:30], (i, text)
+            classes, text = _answer(q, data["kind"], data["right"])
+            expected = (data["explanation"] if data["kind"] == "numeric"
+                        else data["feedback"][data["right"]])
+            assert "mdl-right" in classes and text.startswith("Correct"), (i, text)
+            if data["kind"] == "numeric":  # not a number: a hint about the format
+                classes, text = _answer(q, "numeric", "two")
+                assert "mdl-wrong" in classes and "Type a number" in text, (i, text)
+        assert kinds == {"numeric", "choice"}, f"{page_path}: both kinds of question"
+        page.wait_for_timeout(200)
+    finally:
+        page.close()
+    if problems:
+        pytest.fail(f"{page_path}:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+OUTPUT_WIDTH = """() => [...document.querySelectorAll('.cell_output pre, .output pre')]
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => pre.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b)
+                               .slice(0, 100))"""
+
+
+@pytest.mark.parametrize("page_path", CHAPTER_PAGES)
+def test_printed_output_fits_the_page(browser, base_url, page_path):
+    """No printed result needs horizontal scrolling at a laptop's width."""
+    page = browser.context.new_page()
+    try:
+        page.goto(base_url + page_path, wait_until="load")
+        wide = page.evaluate(OUTPUT_WIDTH)
+    finally:
+        page.close()
+    assert not wide, f"{page_path}: printed lines wider than the page: {wide}"
