@@ -520,6 +520,9 @@ def test_permutation_test_matches_a_loop_over_mmd_rbf():
         null = np.array([mmd_rbf(z[np.sort(p[:30])], z[np.sort(p[30:])], h) for p in perms])
         assert got["null_sd"][j] == pytest.approx(null.std(ddof=1), rel=1e-8)
         assert got["p_value"][j] == pytest.approx((1 + np.sum(null >= mmd_rbf(x, y, h))) / (n_perm + 1))
+    big_x, big_y = rng.normal(size=(700, 2)), rng.normal(0.1, 1.0, size=(600, 2))   # crosses a block
+    big = mmd_permutation_test(big_x, big_y, [0.2, 1.0], 3, rng)
+    np.testing.assert_allclose(big["mmd2"], [mmd_rbf(big_x, big_y, 0.2), mmd_rbf(big_x, big_y, 1.0)], rtol=1e-9)
     far = mmd_permutation_test(x, y + 5.0, 1.0, 30, np.random.default_rng(0))
     assert far["p_value"][0] == pytest.approx(1 / 31)
     with pytest.raises(ValueError, match="bandwidths"):
