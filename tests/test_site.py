@@ -221,6 +221,32 @@ FIGURES = """async () => {
 }"""
 
 
+# Every @font-face of the page's style sheets: its first source (the one current browsers
+# take; the vendored packages keep only those) must exist, wherever the rule came from.  A
+# font used only in some circumstances would otherwise fail only then.
+FONT_FACES = r"""async () => {
+    const missing = [];
+    for (const sheet of document.styleSheets) {
+        let rules;
+        try { rules = sheet.cssRules; } catch (e) { continue; }
+        for (const rule of rules) {
+            if (!(rule instanceof CSSFontFaceRule)) continue;
+            const m = (rule.style.getPropertyValue('src') || '').match(/url\(\s*["']?([^"')]+)/);
+            if (!m || m[1].startsWith('data:')) continue;
+            const url = new URL(m[1], sheet.href || document.baseURI).href;
+            const r = await fetch(url).catch(() => null);
+            if (r) await r.arrayBuffer();
+            if (!r || !r.ok) missing.push(url + (r ? ' (HTTP ' + r.status + ')' : ''));
+        }
+    }
+    return [...new Set(missing)];
+}"""
+
+
+def _check_font_faces(page) -> list[str]:
+    return [f"a font the page declares is missing: {url}" for url in page.evaluate(FONT_FACES)]
+
+
 def _check_sharpness(page) -> tuple[list[str], int]:
     """Every figure shown is an SVG or has at least SHARPNESS image pixels per CSS pixel;
     and how many figures were checked."""
@@ -252,7 +278,7 @@ def _read_through(page) -> list[str]:
         try:
             page.wait_for_function(
                 f"() => {{ const s = ({MATH_STATE})(true); return !s.untypeset.length; }}",
-                timeout=10_000, polling=100)
+                timeout=10_000, polling=250)
         except PlaywrightTimeout:
             left = page.evaluate(MATH_STATE, True)["untypeset"]
             found.append(f"formulas in view at {y}px not typeset within 10 s: {left[:3]}")
@@ -261,16 +287,19 @@ def _read_through(page) -> list[str]:
             break
         y = min(y + height * 3 // 4, bottom - height)
         page.evaluate("(y) => window.scrollTo(0, y)", y)
-    for c in page.locator("mjx-container:has(mjx-lazy)").all():
-        if c.evaluate("c => c.parentElement.checkVisibility()"):
-            c.scroll_into_view_if_needed()
-    try:
-        page.wait_for_function(
-            """() => ![...document.querySelectorAll('mjx-container > mjx-lazy')]
-                         .some(m => m.parentElement.parentElement.checkVisibility())""",
-            timeout=5_000, polling=100)
-    except PlaywrightTimeout:
-        pass  # whatever is left is reported by _check_math
+    for _ in range(1000):  # one at a time: each one typeset leaves the list
+        left = page.evaluate_handle(
+            """() => [...document.querySelectorAll('mjx-container > mjx-lazy')]
+                       .map(m => m.parentElement)
+                       .find(c => c.parentElement.checkVisibility()) || null""").as_element()
+        if left is None:
+            break
+        left.scroll_into_view_if_needed()
+        try:
+            page.wait_for_function("c => !c.querySelector('mjx-lazy')", arg=left,
+                                   timeout=5_000, polling=100)
+        except PlaywrightTimeout:
+            break  # reported by _check_math
     return found
 
 
@@ -392,6 +421,7 @@ def test_page(browser, base_url, page_path):
                 problems.append("a chapter page with no figure shown (is the figure check "
                                 "looking in the right place?)")
             problems.extend(_check_controls(page))
+            problems.extend(_check_font_faces(page))
         page.wait_for_timeout(200)  # let late requests (fonts) report
     finally:
         page.close()
@@ -501,7 +531,8 @@ def test_math_inserted_later_is_typeset(browser, base_url):
 
 def test_sliders_work_without_mathjax(browser, base_url):
     """If MathJax cannot load (blocked, a network error), the page still works: no script
-    error, and every slider moves its figure (its labels stay as written)."""
+    error, no other request fails, and every slider moves its figure (its labels stay as
+    written)."""
     page_path = _first_page_with("application/vnd.jupyter.widget-view+json")
     if page_path is None:
         pytest.fail("no chapter page has an interactive figure")
@@ -513,10 +544,14 @@ def test_sliders_work_without_mathjax(browser, base_url):
     context.route("**/vendor/mathjax/**", lambda route: route.abort())
     page = context.new_page()
     page.on("pageerror", lambda e: errors.append(f"uncaught exception: {e}"))
+    page.on("response", lambda r: r.status >= 400 and errors.append(f"HTTP {r.status}: {r.url}"))
+    page.on("requestfailed", lambda r: "/vendor/mathjax/" not in r.url and errors.append(
+        f"request failed: {r.url} ({r.failure})"))
     try:
         page.goto(base_url + page_path, wait_until="load")
         _settle(page)
         errors.extend(_check_controls(page))
+        page.wait_for_timeout(200)  # let late requests (fonts) report
         assert page.evaluate("() => !window.MathJax || !window.MathJax.version"), \
             "MathJax was loaded although it was blocked"
     finally:

@@ -224,6 +224,7 @@ def page_weights(site: Path):
 
 QUIET_MS = 1000        # the page counts as idle after this long with no long task, no request
 LOAD_TIMEOUT_S = 90    # give up on a page that is not idle by then
+POLL_MS = 100          # how often the page checks whether the math in view is typeset
 VIEWPORT = {"width": 1280, "height": 900}
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -232,8 +233,9 @@ CHROMIUM_ARGS = [
 MATHJAX_FILES = "**/_static/vendor/mathjax/**"   # what "MathJax blocked" blocks
 
 # Installed before any script of the page runs: records long tasks (over 50 ms, the main
-# thread busy and the page unresponsive) and, every 50 ms, whether every formula in the
-# viewport is typeset (MathJax's output, not a lazy placeholder, no raw TeX left).
+# thread busy and the page unresponsive) and, every POLL_MS, whether every formula in the
+# viewport is typeset (MathJax's output, not a lazy placeholder, no raw TeX left).  The check
+# costs a few milliseconds, in both kinds of load.
 _INIT_JS = r"""
 (() => {
   const b = window.__bench = {longtasks: [], mathReady: false, mathReadyAt: null};
@@ -248,7 +250,10 @@ _INIT_JS = r"""
     const r = el.getBoundingClientRect();
     return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth;
   };
-  const skip = "pre, code, script, style, textarea, .highlight, mjx-container";
+  // Raw TeX outside the .math elements can only be where MathJax is asked to look: the
+  // containers of processHtmlClass (quizzes, HTML outputs) and the widgets' labels.
+  const where = ".mathjax_process, .tex2jax_process, .output_area, .widget-label";
+  const skip = "pre, code, script, style, textarea, .highlight, mjx-container, .math";
   b.pendingMath = () => {
     let pending = 0;
     for (const el of document.querySelectorAll(".math")) {
@@ -259,12 +264,15 @@ _INIT_JS = r"""
     for (const el of document.querySelectorAll("mjx-lazy")) {
       if (!el.closest(".math") && inView(el.parentElement)) pending++;
     }
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const t = n.textContent;
-      if (!(t.includes("\\(") || t.includes("\\[") || t.includes("$$"))) continue;
-      const el = n.parentElement;
-      if (el && !el.closest(skip) && !el.closest(".math") && inView(el)) pending++;
+    for (const box of document.querySelectorAll(where)) {
+      if (!inView(box)) continue;
+      const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const t = n.textContent;
+        if (!(t.includes("\\(") || t.includes("\\[") || t.includes("$$"))) continue;
+        const el = n.parentElement;
+        if (el && !el.closest(skip) && inView(el)) pending++;
+      }
     }
     return pending;
   };
@@ -272,7 +280,7 @@ _INIT_JS = r"""
     const ready = document.readyState !== "loading" && b.pendingMath() === 0;
     if (ready && !b.mathReady) b.mathReadyAt = performance.now();
     b.mathReady = ready;
-  }, 50);
+  }, POLL_MS);
 })();
 """
 
@@ -343,7 +351,7 @@ def _load(browser, url: str, *, block_mathjax: bool, figures: bool = False) -> d
                   lambda route: route.abort())
     if block_mathjax:
         context.route(MATHJAX_FILES, lambda route: route.abort())
-    context.add_init_script(_INIT_JS)
+    context.add_init_script(_INIT_JS.replace("POLL_MS", str(POLL_MS)))
     page = context.new_page()
     inflight = set()
     page.on("request", lambda r: inflight.add(r))

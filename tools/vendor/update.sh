@@ -18,7 +18,8 @@
 #   html-manager/   embed-amd.js (renders the widget state embedded in each page; it bundles
 #                   @jupyter-widgets/base and controls) and the Font Awesome fonts its CSS
 #                   loads relative to its own URL
-# widgets-setup.js (written for the book, not installed) tells RequireJS where those are.
+# widgets-setup.js (written for the book, not installed) tells RequireJS where those are;
+# mathjax-setup.js (the same) holds the book's MathJax settings that take code.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -38,7 +39,8 @@ else
 fi
 nm="$work/node_modules"
 
-# widgets-setup.js, the book's own glue code, lives beside the packages and is kept.
+# widgets-setup.js and mathjax-setup.js, the book's own glue code, live beside the packages
+# and are kept.
 rm -rf "$dest/mathjax" "$dest/requirejs" "$dest/html-manager" "$dest/VERSIONS.txt"
 mkdir -p "$dest"
 

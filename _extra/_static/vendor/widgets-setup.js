@@ -11,10 +11,19 @@
   var script = document.currentScript;
   var vendor = script.src.replace(/[?#].*$/, "").replace(/[^\/]*$/, ""); // .../_static/vendor/
 
-  // embed-amd.js derives its asset path (the Font Awesome fonts of the widget CSS) from the
-  // URL RequireJS gives its module; by default that would be the page's own folder.
+  // embed-amd.js defines several modules (html-manager, its dist/libembed-amd, base,
+  // controls), and each derives its asset path (the Font Awesome fonts of the widget CSS)
+  // from the URL RequireJS gives it; by default that is in the page's own folder, where the
+  // fonts are not.  All of them point at the folder the fonts are in (nothing is fetched from
+  // these URLs: the modules are all in embed-amd.js).
+  var fonts = vendor + "html-manager";
   window.requirejs.config({
-    paths: { "@jupyter-widgets/html-manager/dist": vendor + "html-manager" },
+    paths: {
+      "@jupyter-widgets/html-manager/dist": fonts,
+      "@jupyter-widgets/html-manager": fonts + "/html-manager",
+      "@jupyter-widgets/base": fonts + "/base",
+      "@jupyter-widgets/controls": fonts + "/controls",
+    },
   });
 
   // Where embed-amd.js looks for a third-party widget module (NAME@VERSION/dist/index.js):
