@@ -560,8 +560,8 @@ def test_sliders_work_without_mathjax(browser, base_url):
         pytest.fail(f"{page_path} without MathJax:\n  " + "\n  ".join(errors), pytrace=False)
 
 
-# Chapters with the self-check quiz (tests/test_apparatus.py: APPARATUS); Chapter 8 has none yet.
-QUIZ_CHAPTERS = ("01", "02")
+# Chapters with the self-check quiz (tests/test_apparatus.py: APPARATUS).
+QUIZ_CHAPTERS = ("01", "02", "08")
 CHAPTER_PAGES = [p for p in _pages() if p.startswith("chapters/")
                  and p.split("/")[1][:2] in QUIZ_CHAPTERS] or ["(no built site)"]
 
