@@ -1,11 +1,12 @@
 """The book's apparatus: citations, glossary, exam index, numbered environments and quizzes.
 
 Source checks run on the MyST files; checks of the built pages read ``_build/html`` (``make
-test`` builds the book first).
+test`` builds the book first; set ``BOOK_SITE`` to check a site built elsewhere).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "_build" / "html"
+SITE = Path(os.environ.get("BOOK_SITE") or ROOT / "_build" / "html").resolve()
 ALL_CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 # Every chapter carries the full apparatus (numbered equations, theorem environments,
 # citations, the glossary directive, a quiz) from its first commit.
