@@ -28,6 +28,19 @@ def test_every_chapter_and_exercise_is_in_the_table_of_contents():
         assert str(path.relative_to(ROOT).with_suffix("")) in listed, path.name
 
 
+def test_code_listings_show_the_helpers_current_code():
+    """A listing is the helper's source, so it reads the same on the site and in JupyterLab."""
+    import subprocess
+    import sys
+
+    for path in CHAPTERS:
+        assert "{literalinclude}" not in path.read_text(encoding="utf-8"), (
+            f"{path.name}: JupyterLab cannot render literalinclude; run tools/sync_listings.py")
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "sync_listings.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_chapter_layout(path):
     text = path.read_text(encoding="utf-8")
