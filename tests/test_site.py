@@ -640,3 +640,23 @@ def test_printed_output_fits_the_page(browser, base_url, page_path):
     finally:
         page.close()
     assert not wide, f"{page_path}: printed lines wider than the page: {wide}"
+
+
+def test_live_code_reaches_only_binder_and_says_when_it_cannot(browser, base_url):
+    """Live Code loads the vendored thebe (no CDN), contacts mybinder.org and nothing else,
+    and when Binder cannot be reached (here every other host is cut) says so in words."""
+    page = browser.context.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(base_url + "chapters/02_softmax_temperature.html", wait_until="load")
+        page.locator(".btn-launch-thebe").first.evaluate("b => b.click()")  # the launch menu
+        status = page.locator(".thebe-launch-button")
+        status.filter(has_text="could not start").wait_for(timeout=60_000)
+        assert "mybinder.org could not be reached" in status.inner_text()
+    finally:
+        page.close()
+    foreign = {urlsplit(url).netloc for url in requests if browser.foreign(url)}
+    assert foreign == {"mybinder.org"}, f"Live Code contacted {sorted(foreign)}"
+    local = [url for url in requests if "/_static/vendor/thebe/index.js" in url]
+    assert local, "thebe was not loaded from the site's own vendored copy"

@@ -18,6 +18,9 @@
 #   html-manager/   embed-amd.js (renders the widget state embedded in each page; it bundles
 #                   @jupyter-widgets/base and controls) and the Font Awesome fonts its CSS
 #                   loads relative to its own URL
+#   thebe/          Live Code: thebe's bundle (index.js and the chunks it loads relative to
+#                   its own URL, without source maps) and thebe.css; loaded only when a reader
+#                   presses Live Code, by sphinx-thebe.js (the book's, in _extra/_static)
 # widgets-setup.js (written for the book, not installed) tells RequireJS where those are;
 # mathjax-setup.js (the same) holds the book's MathJax settings that take code.
 set -euo pipefail
@@ -41,7 +44,7 @@ nm="$work/node_modules"
 
 # widgets-setup.js and mathjax-setup.js, the book's own glue code, live beside the packages
 # and are kept.
-rm -rf "$dest/mathjax" "$dest/requirejs" "$dest/html-manager" "$dest/VERSIONS.txt"
+rm -rf "$dest/mathjax" "$dest/requirejs" "$dest/html-manager" "$dest/thebe" "$dest/VERSIONS.txt"
 mkdir -p "$dest"
 
 # --- MathJax 3 --------------------------------------------------------------------------
@@ -74,9 +77,18 @@ cp "$here/licenses/html-manager.txt" "$dest/html-manager/LICENSE"   # ipywidgets
 cp "$hm/embed.js.LICENSE.txt" "$dest/html-manager/LICENSE.bundled.txt"
 cp "$nm/@fortawesome/fontawesome-free/LICENSE.txt" "$dest/html-manager/LICENSE.fontawesome.txt"
 
+# --- thebe (Live Code) ------------------------------------------------------------------
+mkdir -p "$dest/thebe"
+for f in "$nm/thebe/lib/"*.js; do
+  sed -e '/^\/\/# sourceMappingURL=/d' "$f" > "$dest/thebe/$(basename "$f")"
+done
+cp "$nm/thebe/lib/thebe.css" "$dest/thebe/"
+cp "$here/licenses/thebe.txt" "$dest/thebe/LICENSE"   # the npm package ships none
+for f in "$nm/thebe/lib/"*.LICENSE.txt; do [[ -e "$f" ]] && cp "$f" "$dest/thebe/"; done
+
 {
   echo "Installed by tools/vendor/update.sh from npm; do not edit by hand."
-  for p in mathjax requirejs @jupyter-widgets/html-manager @fortawesome/fontawesome-free; do
+  for p in mathjax requirejs @jupyter-widgets/html-manager @fortawesome/fontawesome-free thebe; do
     node -e "const p=require('$nm/$p/package.json'); console.log(p.name + '@' + p.version + '  ' + p.license)"
   done
 } > "$dest/VERSIONS.txt"
