@@ -6,6 +6,9 @@ against an independent reference, and later chapters import it from here.
 Modules by topic
     info       entropy, KL divergence, mutual information (Chapter 1)
     softmax    softmax with temperature, its Jacobian, Gumbel-softmax, distillation (Chapter 2)
+    losses     cross-entropy and BCE from logits, perplexity, Gaussian NLL and KL (Chapter 5)
+    contrastive  InfoNCE, NT-Xent, margin and triplet losses, alignment, uniformity (Chapter 6)
+    vae        Gaussian KL, reparameterisation, IWAE bound, coupling flows (Chapter 7)
     diffusion  noise schedules, forward noising, DDPM posteriors (Chapter 8)
 
 Plumbing

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 #: Topic modules holding question banks, in book order.
-BANKS = ("info", "softmax", "diffusion")
+BANKS = ("info", "softmax", "losses", "contrastive", "vae", "diffusion")
 
 #: Environment variable naming a file to which every check appends one JSON line.
 LOG_ENV = "HELPERS_GRADING_LOG"
@@ -238,6 +238,9 @@ def _exception_hint(q: Question, exc: Exception) -> str:
 
 
 # --------------------------------------------------------------------------- grading
+#: The seed of the randomized inputs on which function answers are checked.
+CASE_SEED = 20261123
+
 def grade_answer(q: Question, answer) -> tuple[str, str]:
     """Return (status, message) for an answer; status is passed / not attempted / failed."""
     if answer is None or answer is Ellipsis:
@@ -251,7 +254,7 @@ def grade_answer(q: Question, answer) -> tuple[str, str]:
     else:
         if not callable(answer):
             return "failed", f"expected a function, got {type(answer).__name__}; pass the function itself, without calling it"
-        rng = np.random.default_rng(20261123)
+        rng = np.random.default_rng(CASE_SEED)
         args_list = q.cases(rng)
         want_list = [q.reference(*args) for args in args_list]
         got_list = []
