@@ -140,3 +140,30 @@ def test_the_hidden_name_check_catches_a_hidden_definition(tmp_path):
         "```{code-cell} ipython3\ny = 3\nprint(fitted.sum() + y + x.sum())\n```\n\n"
         "```{code-cell} ipython3\ndef f(fitted):\n    return fitted + y\n```\n", encoding="utf-8")
     assert hidden_names_used_by_visible_cells(chapter) == [(3, {"fitted"})]
+
+
+def tex_swallowed_by_escapes(source: str) -> list[tuple[int, str]]:
+    """Non-raw string literals holding math ($...$) in which a backslash starts a Python
+    escape: "$\\beta$" written with one backslash holds a backspace, which MathJax rejects."""
+    import io
+    import tokenize
+
+    found = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type in (tokenize.STRING, getattr(tokenize, "FSTRING_START", -1)):
+            prefix = re.match(r"[A-Za-z]*", tok.string).group().lower()
+            if "r" not in prefix and "$" in tok.string and re.search(r"(?<!\\)\\[abfnrtv][a-z]", tok.string):
+                found.append((tok.start[0], tok.string[:60]))
+    return found
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_math_in_python_strings_keeps_its_backslashes(path):
+    found = [(n, hit) for n, (_, cell) in enumerate(_code_cells(path)) for hit in tex_swallowed_by_escapes(cell)]
+    assert not found, f"use a raw string (r\"...\") in these (code cell, line): {found}"
+
+
+def test_the_escape_check_catches_a_lost_backslash():
+    assert tex_swallowed_by_escapes('x = {"text": "depends on $\\beta$"}')
+    assert not tex_swallowed_by_escapes('x = {"text": r"depends on $\\beta$"}')
+    assert not tex_swallowed_by_escapes('x = "$\\\\beta$ and a line\\n"')
