@@ -264,7 +264,7 @@ def test_bank_says_not_attempted(q):
 def test_bank_explains_a_wrong_return_value():
     q = _BANK["attention.scaled_dot_product"]
     assert evaluate(q, lambda q_, k, v, mask=None: scaled_dot_product_attention(q_, k, v, mask)[0]) == (
-        "failed", "return a pair (out, weights), got Tensor")
+        "failed", "return a tuple (out, weights), got Tensor")
     status, message = evaluate(q, lambda q_, k, v, mask=None: scaled_dot_product_attention(
         q_, k, v, mask)[::-1])
     assert status == "failed" and message.startswith("wrong shape of out")

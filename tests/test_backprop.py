@@ -217,3 +217,89 @@ def test_batch_norm_single_example_and_bad_input():
         batch_norm(np.ones((4, c)), np.ones(2), zeros, zeros, ones, training=True)
     with pytest.raises(ValueError, match=r"shape \(N, C\)"):
         batch_norm(np.ones(4), ones, zeros, zeros, ones, training=True)
+
+
+# --------------------------------------------------------------------------- the question bank
+from helpers.grading import evaluate, grade_answer  # noqa: E402
+from helpers.grading.backprop import QUESTIONS  # noqa: E402
+
+_BANK = {q.id: q for q in QUESTIONS}
+
+
+def _helper_linear_backward(X, W, b, dZ):
+    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+
+
+def _helper_mlp_gradients(X, y, W1, b1, W2, b2):
+    net = MLP([W1.shape[0], W1.shape[1], W2.shape[1]])
+    net.weights, net.biases = [W1, W2], [b1, b2]
+    _, (dW1, dW2), (db1, db2) = net.loss_and_gradients(X, y)
+    return dW1, db1, dW2, db2
+
+
+_HELPER_ANSWERS = {
+    "backprop.linear_backward": _helper_linear_backward,
+    "backprop.relu_backward": lambda Z, dA: dA * (Z > 0),
+    "backprop.mlp_gradients": _helper_mlp_gradients,
+    "backprop.receptive_field": receptive_field,
+}
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q.id)
+def test_bank_accepts_right_answers_and_names_each_mistake(q):
+    assert q.chapter == 3 and q.id.startswith("backprop.")
+    answers = [q.reference] + ([_HELPER_ANSWERS[q.id]] if q.id in _HELPER_ANSWERS else [])
+    for answer in answers:
+        status, message = grade_answer(q, answer)
+        assert status == "passed", message
+    assert q.mistakes
+    for wrong, hint in q.mistakes:
+        status, message = evaluate(q, wrong)
+        assert status == "failed" and hint in message, (wrong.__name__, message)
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q.id)
+def test_bank_says_not_attempted(q):
+    def stub(*args):
+        raise NotImplementedError("Exercise: complete the function")
+
+    for answer in (None, ...):
+        assert grade_answer(q, answer)[0] == "not attempted"
+    status, message = evaluate(q, stub)
+    assert status == "not attempted" and "not attempted" in message
+
+
+def test_bank_names_the_part_with_the_wrong_shape():
+    q = _BANK["backprop.linear_backward"]
+    status, message = evaluate(q, lambda X, W, b, dZ: (dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)))
+    assert status == "failed" and "wrong shape of dW" in message and "X.T @ dZ" in message
+    status, message = evaluate(q, lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ, dZ.sum(axis=1)))
+    assert status == "failed" and "wrong shape of db" in message and "axis 0" in message
+    status, message = evaluate(q, lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ))
+    assert status == "failed" and "return a tuple (dX, dW, db)" in message
+    q = _BANK["backprop.mlp_gradients"]
+    status, message = evaluate(q, lambda X, y, W1, b1, W2, b2: (W1.T, b1, W2, b2))
+    assert status == "failed" and "wrong shape of dW1" in message
+
+
+def test_bank_catches_an_unstable_softmax():
+    q = _BANK["backprop.softmax_ce_grad"]
+
+    def naive(logits, labels):
+        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        p[np.arange(len(labels)), labels] -= 1
+        return p / len(labels)
+
+    with np.errstate(all="ignore"):
+        status, message = evaluate(q, naive)
+    assert status == "failed" and "NaN" in message
+
+
+def test_bank_rejects_an_answer_that_changes_its_inputs_without_harm():
+    q = _BANK["backprop.relu_backward"]
+
+    def in_place(Z, dA):
+        dA[Z <= 0] = 0.0   # modifies its argument: the grader must pass copies
+        return dA
+
+    assert grade_answer(q, in_place)[0] == "passed"

@@ -13,7 +13,8 @@ few seconds, and returns a :class:`Result` whose truth value is pass/fail.
 Question banks live beside this file, one module per topic (``info``, ``softmax``,
 ``diffusion``); each defines a list ``QUESTIONS`` of :class:`Question`.  A bank whose
 question needs its own comparison (a ``grade`` function) can build on the engine's pieces:
-:func:`as_array`, :func:`matches`, :func:`diagnose` and :func:`grade_answer`.  Instructors grade a
+:func:`as_array`, :func:`matches`, :func:`diagnose` and :func:`grade_answer`; an answer that
+returns several arrays, such as the gradients ``(dX, dW, db)``, is graded by :func:`grade_parts`.  Instructors grade a
 whole notebook, or a class's notebooks, with ``python -m helpers.grading NOTEBOOK...``: it
 runs each notebook in a separate process and grades the answers there in its own, so nothing a
 notebook does to this module (or to NumPy) changes a grade.
@@ -31,13 +32,14 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 
 #: Topic modules holding question banks, in book order.
-BANKS = ("info", "softmax", "losses", "contrastive", "vae", "diffusion")
+BANKS = ("info", "softmax", "backprop", "losses", "contrastive", "vae", "diffusion")
 
 #: Environment variable naming a file to which every check appends one JSON line.
 LOG_ENV = "HELPERS_GRADING_LOG"
@@ -271,6 +273,51 @@ def grade_answer(q: Question, answer) -> tuple[str, str]:
     return "failed", diagnose(got_list, want_list, q, args_list)
 
 
+def _copy_args(args: tuple) -> tuple:
+    """Fresh copies of the array and tensor arguments, so an answer cannot change the cases."""
+    return tuple(a.clone() if hasattr(a, "clone") else np.array(a, copy=True) if isinstance(a, np.ndarray)
+                 else a for a in args)
+
+
+def grade_parts(q: Question, names: tuple[str, ...], shape_hints: dict[str, str] | None = None) -> None:
+    """Give ``q``, whose answer returns several arrays such as ``(dX, dW, db)``, a grade
+    that checks the tuple and each part's shape (naming the part, with ``shape_hints[name]``
+    if given), then compares all parts with the engine, its hints included, as one flat
+    array."""
+    shape_hints = shape_hints or {}
+    def flat(f):
+        def parts_as_array(*args):
+            return np.concatenate([as_array(x).ravel() for x in f(*args)])
+        return parts_as_array
+
+    plain = dataclasses.replace(q, grade=None, reference=flat(q.reference),
+                                mistakes=[(flat(wrong), hint) for wrong, hint in q.mistakes])
+    listing = ", ".join(names)
+
+    def grade(answer):
+        if not callable(answer):
+            return False, (f"expected a function, got {type(answer).__name__}; pass the function "
+                           f"itself, without calling it")
+        for args in q.cases(np.random.default_rng(CASE_SEED)):
+            got = answer(*_copy_args(args))
+            if not isinstance(got, (tuple, list)) or len(got) != len(names):
+                return False, f"return a tuple ({listing}), got {type(got).__name__}"
+            for name, g, w in zip(names, got, q.reference(*args)):
+                g = as_array(g)
+                if g is None:
+                    return False, f"{name} must be an array of numbers"
+                want = np.shape(as_array(w))
+                if g.shape != want:
+                    hint = shape_hints.get(name, "")
+                    if len(want) == 2 and g.shape == want[::-1]:
+                        hint = hint or f"{name} is transposed"
+                    return False, f"wrong shape of {name}: expected {want}, got {g.shape}" + (f"; {hint}" if hint else "")
+        status, message = grade_answer(plain, flat(lambda *args: answer(*_copy_args(args))))
+        return status == "passed", message
+
+    q.grade = grade
+
+
 def evaluate(q: Question, answer) -> tuple[str, str]:
     """Grade ``answer`` to ``q`` and return (status, message); never raises for the answer's
     sake (its exceptions, endless loops and deep recursion become messages).  The batch
@@ -327,4 +374,4 @@ def _log(result: Result) -> None:
 
 
 __all__ = ["check", "questions", "Question", "QuestionInfo", "Result",
-           "as_array", "matches", "diagnose", "grade_answer", "evaluate"]
+           "as_array", "matches", "diagnose", "grade_answer", "grade_parts", "evaluate"]

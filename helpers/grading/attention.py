@@ -8,55 +8,17 @@ PyTorch tensors (the positional encoding is NumPy); an answer may return tensors
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import CASE_SEED, Question, as_array, grade_answer
+from . import Question, grade_parts
 
 
 def _t(x) -> torch.Tensor:
     return torch.from_numpy(np.asarray(x, dtype=float))
-
-
-def _clone(args: tuple) -> tuple:
-    return tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
-
-
-def _grade_pair(q: Question, names: tuple[str, str]) -> None:
-    """Give ``q``, whose answer returns a pair such as ``(out, weights)``, a grade that checks
-    the pair and each part's shape, then compares both parts with the engine (its hints
-    included) as one flat array."""
-    def flat(f):
-        def pair_as_array(*args):
-            a, b = (as_array(x) for x in f(*args))
-            return np.concatenate([a.ravel(), b.ravel()])
-        return pair_as_array
-
-    plain = dataclasses.replace(q, grade=None, reference=flat(q.reference),
-                                mistakes=[(flat(wrong), hint) for wrong, hint in q.mistakes])
-
-    def grade(answer):
-        if not callable(answer):
-            return False, (f"expected a function, got {type(answer).__name__}; pass the function "
-                           f"itself, without calling it")
-        for args in q.cases(np.random.default_rng(CASE_SEED)):
-            got = answer(*_clone(args))
-            if not isinstance(got, (tuple, list)) or len(got) != 2:
-                return False, f"return a pair ({names[0]}, {names[1]}), got {type(got).__name__}"
-            for name, g, w in zip(names, got, q.reference(*args)):
-                g = as_array(g)
-                if g is None:
-                    return False, f"{name} must be a tensor or an array of numbers"
-                if g.shape != tuple(w.shape):
-                    return False, f"wrong shape of {name}: expected {tuple(w.shape)}, got {g.shape}"
-        status, message = grade_answer(plain, flat(lambda *args: answer(*_clone(args))))
-        return status == "passed", message
-
-    q.grade = grade
 
 
 # --------------------------------------------------------------------------- attention.scaled_dot_product
@@ -139,7 +101,7 @@ _sdpa_q = Question(
     atol=1e-9,
     units=False,
 )
-_grade_pair(_sdpa_q, ("out", "weights"))
+grade_parts(_sdpa_q, ("out", "weights"))
 
 
 # --------------------------------------------------------------------------- attention.causal_mask
