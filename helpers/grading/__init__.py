@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 #: Topic modules holding question banks, in book order.
-BANKS = ("info", "softmax", "backprop", "losses", "contrastive", "vae", "diffusion")
+BANKS = ("info", "softmax", "backprop", "attention", "losses", "contrastive", "vae", "diffusion")
 
 #: Environment variable naming a file to which every check appends one JSON line.
 LOG_ENV = "HELPERS_GRADING_LOG"
