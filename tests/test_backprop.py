@@ -292,7 +292,24 @@ def test_bank_catches_an_unstable_softmax():
 
     with np.errstate(all="ignore"):
         status, message = evaluate(q, naive)
-    assert status == "failed" and "NaN" in message
+    assert status == "failed" and "subtract each row's maximum" in message
+
+
+def test_bank_names_the_wrong_part_and_a_shape_mismatch():
+    q = _BANK["backprop.linear_backward"]
+    status, message = evaluate(q, lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0)))
+    assert status == "failed" and message.startswith("wrong value of dW"), message
+    status, message = evaluate(q, lambda X, W, b, dZ: (dZ @ W, X.T @ dZ, dZ.sum(axis=0)))
+    assert status == "failed" and "dX = dZ @ W.T" in message, message
+    q = _BANK["backprop.mlp_gradients"]
+
+    def wrong_dW2(X, y, W1, b1, W2, b2):
+        dW1, db1, dW2, db2 = q.reference(X, y, W1, b1, W2, b2)
+        Z1 = X @ W1 + b1
+        return dW1, db1, dW2 + 0.1 * Z1.T @ np.ones((len(X), W2.shape[1])), db2
+
+    status, message = evaluate(q, wrong_dW2)
+    assert status == "failed" and message.startswith("wrong value of dW2"), message
 
 
 def test_bank_rejects_an_answer_that_changes_its_inputs_without_harm():

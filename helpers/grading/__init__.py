@@ -313,9 +313,21 @@ def grade_parts(q: Question, names: tuple[str, ...], shape_hints: dict[str, str]
                         hint = hint or f"{name} is transposed"
                     return False, f"wrong shape of {name}: expected {want}, got {g.shape}" + (f"; {hint}" if hint else "")
         status, message = grade_answer(plain, flat(lambda *args: answer(*_copy_args(args))))
+        if status == "failed" and message.startswith("wrong value"):
+            message = _wrong_part(q, names, answer) or message
         return status == "passed", message
 
     q.grade = grade
+
+
+def _wrong_part(q: Question, names: tuple[str, ...], answer) -> str:
+    """Name the first part of a tuple answer that differs from the reference, with its values."""
+    for args in q.cases(np.random.default_rng(CASE_SEED)):
+        for name, g, w in zip(names, answer(*_copy_args(args)), q.reference(*args)):
+            g, w = as_array(g), np.asarray(as_array(w), dtype=float)
+            if not matches(g, w, q):
+                return f"wrong value of {name} on a test input: expected {_short(w)}, got {_short(g)}"
+    return ""
 
 
 def evaluate(q: Question, answer) -> tuple[str, str]:

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from . import Question, grade_parts
+from .losses import _with_overflow_hint
 
 
 def _t(x, grad=False) -> torch.Tensor:
@@ -58,6 +59,8 @@ _lin_q = Question(
     rtol=1e-10,
     atol=1e-12,
     units=False,
+    errors=[("matmul", "a matrix product with mismatched shapes: dX = dZ @ W.T has the shape of X, "
+                       "dW = X.T @ dZ the shape of W")],
 )
 grade_parts(_lin_q, ("dX", "dW", "db"), shape_hints={
     "dX": "dX has the shape of X: dX = dZ @ W.T",
@@ -170,6 +173,12 @@ _sce_q = Question(
     units=False,
 )
 
+_with_overflow_hint(
+    _sce_q, {2},
+    "NaN or inf only for logits such as [1000, 0, -1000]: exp overflowed; subtract each row's "
+    "maximum before the exp (the softmax does not change)",
+    "wrong only for logits such as [1000, 0, -1000]: probabilities clipped or rounded; compute "
+    "the softmax from z - max(z)")
 
 # --------------------------------------------------------------------------- backprop.mlp_gradients
 def _mlp_ref(X, y, W1, b1, W2, b2):
@@ -222,6 +231,8 @@ _mlp_q = Question(
     rtol=1e-8,
     atol=1e-12,
     units=False,
+    errors=[("matmul", "a matrix product with mismatched shapes: check each factor's shape, "
+                       "e.g. D1 = (D2 @ W2.T) * (Z1 > 0) and dW1 = X.T @ D1")],
 )
 grade_parts(_mlp_q, ("dW1", "db1", "dW2", "db2"), shape_hints={
     "dW1": "dW1 has the shape of W1 (d, h): dW1 = X.T @ D1",
