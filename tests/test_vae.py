@@ -8,6 +8,8 @@ import scipy.special
 import torch
 from torch.distributions import Independent, Normal, kl_divergence
 
+from helpers.grading import check
+from helpers.grading import vae as bank
 from helpers.vae import (CouplingFlow, gaussian_kl, gaussian_kl_standard, iwae_bound,
                          reparameterize)
 
@@ -101,3 +103,39 @@ def test_flow_density_integrates_to_one():
 def test_bad_input_raises_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize("q", bank.QUESTIONS, ids=lambda q: q.id)
+def test_bank_accepts_its_reference_and_names_each_mistake(q, capsys):
+    assert check(q.id, q.reference)
+    for wrong, hint in q.mistakes:
+        result = check(q.id, wrong)
+        assert not result and result.message == hint
+
+
+def _elbo_via_probabilities(clip):
+    def answer(x, logits, mu, logvar):
+        x, logits, mu, logvar = (np.asarray(a, dtype=float) for a in (x, logits, mu, logvar))
+        p = 1 / (1 + np.exp(-logits))
+        if clip:
+            p = np.clip(p, 1e-7, 1 - 1e-7)
+        kl = 0.5 * np.sum(np.exp(logvar) + mu**2 - 1 - logvar)
+        return float(np.sum(x * np.log(p) + (1 - x) * np.log(1 - p)) - kl)
+    return answer
+
+
+def test_bank_names_clipped_probabilities_and_overflow(capsys):
+    def elbo_softplus(x, logits, mu, logvar):
+        x, logits, mu, logvar = (np.asarray(a, dtype=float) for a in (x, logits, mu, logvar))
+        rec = np.sum(-x * np.logaddexp(0, -logits) - (1 - x) * np.logaddexp(0, logits))
+        return float(rec - 0.5 * np.sum(np.exp(logvar) + mu**2 - 1 - logvar))
+
+    assert check("vae.bernoulli_elbo", elbo_softplus)
+    with np.errstate(all="ignore"):
+        clipped = check("vae.bernoulli_elbo", _elbo_via_probabilities(clip=True))
+        naive = check("vae.bernoulli_elbo", _elbo_via_probabilities(clip=False))
+        iwae_naive = check("vae.iwae", lambda lw: np.log(np.mean(np.exp(np.asarray(lw)), axis=0)))
+    assert not clipped and clipped.message == bank._ELBO_CLIPPED
+    assert not naive and naive.message == bank._ELBO_OVERFLOW
+    assert not iwae_naive and iwae_naive.message == bank._IWAE_OVERFLOW
+    assert check("vae.iwae", lambda lw: scipy.special.logsumexp(lw, axis=0) - math.log(len(lw)))
