@@ -14,19 +14,24 @@ chromium, driven by Playwright at a device pixel ratio of 2, opens every page an
   changes, with nothing behind the page but static files;
 
 and that math inserted after the page has loaded (quiz feedback, widget labels) is typeset,
-and that the sliders still work when MathJax cannot load.
+that the sliders still work when MathJax cannot load, and that a reader who downloads a
+page's source and then reloads the page still gets every font (the widgets' included) with
+no failed request.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
+import mimetypes
 import os
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -558,6 +563,158 @@ def test_sliders_work_without_mathjax(browser, base_url):
         context.close()
     if errors:
         pytest.fail(f"{page_path} without MathJax:\n  " + "\n  ".join(errors), pytrace=False)
+
+
+# A reader downloads the page's source, then reloads the page (the widget fonts once came
+# from the page's own folder, /chapters/@jupyter-widgets/<hash>.woff2, in half of such runs).
+DOWNLOAD_PAGE = "chapters/02_softmax_temperature.html"  # a chapter with sliders
+DOWNLOAD_ROUNDS = 4
+
+#: The icon font @jupyter-widgets/controls bundles in its style sheet (the theme's is 6).
+WIDGET_FONT_FAMILY = "Font Awesome 5"
+
+# Every font face the page declares (the theme's icons, the widgets' Font Awesome, MathJax's),
+# each loaded now, whether or not the page shows a character of it yet: a control draws an
+# icon (a button, a toggle) only when it is used, and a face that cannot load fails then.
+LOAD_FONTS = """async () => {
+    await document.fonts.ready;
+    const faces = [...document.fonts];
+    await Promise.all(faces.map(f => f.load().catch(() => null)));
+    await document.fonts.ready;
+    return faces.map(f => ({family: f.family.replace(/^["']|["']$/g, ''), weight: f.weight,
+                            style: f.style, status: f.status}));
+}"""
+
+
+class _Pending(set):
+    """The requests of a page that have not finished (or failed) yet."""
+
+    def watch(self, page):
+        page.on("request", lambda r: self.add(r))
+        page.on("requestfinished", lambda r: self.discard(r))
+        page.on("requestfailed", lambda r: self.discard(r))
+
+    def wait(self, page, timeout_ms: int = 10_000) -> list[str]:
+        """Wait until every request has finished, so that its failure is reported."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self and time.monotonic() < deadline:
+            page.wait_for_timeout(50)  # lets Playwright deliver the page's events
+        return [f"request still pending after {timeout_ms // 1000} s: {r.url}" for r in self]
+
+
+def _widgets_and_fonts(page) -> list[str]:
+    """Wait for the widgets and every font face; what is missing."""
+    _settle(page)
+    found = [] if page.locator(".widget-slider").count() else [
+        "no slider rendered (the page is expected to have interactive figures)"]
+    faces = page.evaluate(LOAD_FONTS)
+    found += [f"font face {f['family']!r} {f['weight']} {f['style']} is {f['status']}, not loaded"
+              for f in faces if f["status"] != "loaded"]
+    if not any(f["family"].startswith(WIDGET_FONT_FAMILY) for f in faces):
+        found.append(f"the widgets' style sheet declares no {WIDGET_FONT_FAMILY} font face "
+                     "(did it load? the check would prove nothing)")
+    return found + _check_font_faces(page)
+
+
+def _download_sources(page, base_url) -> tuple[list[str], int]:
+    """Click every file of the page's download menu, as a reader does; what went wrong and
+    how many files were saved.  A file the browser cannot show (.ipynb) is downloaded; text
+    (.md, served as text/markdown) opens in the new tab the link asks for."""
+    found, saved = [], 0
+    menu = page.locator(".dropdown-download-buttons")
+    links = menu.locator("a.dropdown-item[href]")
+    if not links.count():
+        return ["the page offers no file to download"], 0
+    for i in range(links.count()):
+        link = links.nth(i)
+        url = urljoin(page.url, link.get_attribute("href")).split("#")[0]
+        if not url.startswith(base_url):
+            found.append(f"the download link {url} leaves the site")
+            continue
+        source = SITE / url[len(base_url):]
+        if not menu.locator(".dropdown-menu.show").count():
+            menu.locator(".dropdown-toggle").click()
+        link.wait_for(state="visible", timeout=5_000)
+        if (mimetypes.guess_type(source.name)[0] or "").startswith("text/"):
+            with page.context.expect_event("response", lambda r: r.url == url,
+                                           timeout=15_000) as response_info, \
+                    page.expect_popup(timeout=15_000) as popup_info:
+                link.click()
+            popup, response = popup_info.value, response_info.value
+            try:
+                popup.wait_for_load_state("load", timeout=15_000)
+            finally:
+                popup.close()
+            # (Not the body: Playwright hands back the text as the browser decoded it.)
+            if not (response.ok and source.is_file() and response.headers.get(
+                    "content-length") == str(source.stat().st_size)):
+                found.append(f"the link to {source.name} does not show that file "
+                             f"(HTTP {response.status})")
+            continue
+        with page.expect_download(timeout=15_000) as download_info:
+            link.click()
+        download = download_info.value
+        failure = download.failure()  # waits until the download has finished
+        if failure:
+            found.append(f"downloading {source.name} failed: {failure}")
+        elif Path(download.path()).read_bytes() != source.read_bytes():
+            found.append(f"the downloaded {download.suggested_filename} is not {source.name}")
+        else:
+            saved += 1
+        download.delete()
+    if menu.locator(".dropdown-menu.show").count():
+        page.keyboard.press("Escape")
+    return found, saved
+
+
+def test_download_then_reload_loads_every_font(browser, base_url):
+    """Download the page's source, reload the page, again and again: the widgets render,
+    every font face loads (the widgets' Font Awesome included), and no request fails,
+    gets an error or goes to another host, before or after the reload."""
+    if not (SITE / DOWNLOAD_PAGE).is_file():
+        pytest.fail(f"{DOWNLOAD_PAGE} is not in the built site")
+    # A new browser context: the first load of the page is not cached, the reload is.
+    context = browser.browser.new_context(viewport={"width": 1280, "height": 900},
+                                          device_scale_factor=DEVICE_SCALE_FACTOR,
+                                          accept_downloads=True)
+    context.set_default_timeout(20_000)
+    context.route(browser.foreign, lambda route: route.abort())
+    problems, pending = _Problems(), _Pending()
+    page = context.new_page()
+    problems.watch(page, browser.foreign)
+    pending.watch(page)
+
+    @contextlib.contextmanager
+    def step(label):
+        """What goes wrong from here to the end of the block, and every request it started
+        once finished, is reported under `label`."""
+        start = len(problems)
+        try:
+            yield
+        except PlaywrightError as exc:
+            problems.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+        problems.extend(pending.wait(page))
+        problems[start:] = [f"{label}: {p}" for p in dict.fromkeys(problems[start:])]
+
+    saved = 0
+    try:
+        for n in range(1, DOWNLOAD_ROUNDS + 1):
+            with step(f"round {n}, load"):
+                page.goto(base_url + DOWNLOAD_PAGE, wait_until="load")
+                problems.extend(_widgets_and_fonts(page))
+            with step(f"round {n}, download"):
+                found, files = _download_sources(page, base_url)
+                problems.extend(found or ([] if files else ["no file was downloaded"]))
+                saved += files
+            with step(f"round {n}, after the reload"):
+                page.reload(wait_until="load")
+                problems.extend(_widgets_and_fonts(page))
+    finally:
+        context.close()
+    if problems:
+        pytest.fail(f"{DOWNLOAD_PAGE}, {DOWNLOAD_ROUNDS} rounds of download then reload:\n  "
+                    + "\n  ".join(problems), pytrace=False)
+    assert saved >= DOWNLOAD_ROUNDS, f"{saved} files downloaded in {DOWNLOAD_ROUNDS} rounds"
 
 
 # Every chapter ends with a self-check quiz (tests/test_apparatus.py checks the source).
