@@ -11,9 +11,10 @@ NaN) raises ``ValueError`` with a message that says what is wrong.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from ._checks import as_float_array as _as_float_array
+from ._checks import positive_int as _positive_int
 
 __all__ = [
     "ACTIVATIONS",
@@ -25,25 +26,6 @@ __all__ = [
     "dense_param_count",
     "batch_norm",
 ]
-
-
-def _as_float_array(x, name: str) -> np.ndarray:
-    """Return ``x`` as a float64 array; raise ValueError if it is not numeric or holds NaN."""
-    if hasattr(x, "detach"):  # a torch tensor
-        x = x.detach().cpu().numpy()
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers, got {x!r}") from None
-    if np.any(np.isnan(arr)):
-        raise ValueError(f"{name} contains NaN")
-    return arr
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _sigmoid(z):

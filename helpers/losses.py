@@ -16,6 +16,8 @@ import numbers
 
 import numpy as np
 
+from ._checks import as_float_array as _as_float_array
+
 __all__ = [
     "cross_entropy_from_logits",
     "binary_cross_entropy_with_logits",
@@ -23,19 +25,6 @@ __all__ = [
     "gaussian_nll",
     "kl_gaussian",
 ]
-
-
-def _as_float_array(x, name: str) -> np.ndarray:
-    """Return ``x`` as a float64 array; raise ValueError if it is not numeric or holds NaN."""
-    if hasattr(x, "detach"):  # a torch tensor
-        x = x.detach().cpu().numpy()
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers, got {x!r}") from None
-    if np.any(np.isnan(arr)):
-        raise ValueError(f"{name} contains NaN")
-    return arr
 
 
 def cross_entropy_from_logits(logits, labels, label_smoothing: float = 0.0) -> float:

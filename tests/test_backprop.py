@@ -246,27 +246,13 @@ _HELPER_ANSWERS = {
 
 
 @pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q.id)
-def test_bank_accepts_right_answers_and_names_each_mistake(q):
+def test_bank_accepts_right_answers(q):
     assert q.chapter == 3 and q.id.startswith("backprop.")
     answers = [q.reference] + ([_HELPER_ANSWERS[q.id]] if q.id in _HELPER_ANSWERS else [])
     for answer in answers:
         status, message = grade_answer(q, answer)
         assert status == "passed", message
-    assert q.mistakes
-    for wrong, hint in q.mistakes:
-        status, message = evaluate(q, wrong)
-        assert status == "failed" and hint in message, (wrong.__name__, message)
-
-
-@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q.id)
-def test_bank_says_not_attempted(q):
-    def stub(*args):
-        raise NotImplementedError("Exercise: complete the function")
-
-    for answer in (None, ...):
-        assert grade_answer(q, answer)[0] == "not attempted"
-    status, message = evaluate(q, stub)
-    assert status == "not attempted" and "not attempted" in message
+    assert q.mistakes  # each gets its hint: tests/test_grading.py checks every bank
 
 
 def test_bank_names_the_part_with_the_wrong_shape():

@@ -213,3 +213,28 @@ def test_wrong_value_message_stays_on_one_line(bank, capsys, monkeypatch):
     check("toy.entropy", lambda p: np.outer(p, p) + 1)
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "shape" in out
+
+
+def _book_questions():
+    return sorted(grading._registry().values(), key=lambda q: q.id)
+
+
+@pytest.mark.parametrize("q", _book_questions(), ids=lambda q: q.id)
+def test_every_known_mistake_in_the_book_gets_its_hint(q):
+    """Each mistake a bank models is recognised: the mistake's own function, given as the
+    answer, fails with that mistake's hint."""
+    for wrong, hint in q.mistakes:
+        with np.errstate(all="ignore"):
+            status, message = grading.evaluate(q, wrong)
+        assert status == "failed" and hint in message, (q.id, getattr(wrong, "__name__", wrong), message)
+
+
+@pytest.mark.parametrize("q", _book_questions(), ids=lambda q: q.id)
+def test_every_question_in_the_book_says_not_attempted(q):
+    def stub(*args):
+        raise NotImplementedError("Exercise: complete the function")
+
+    for answer in (None, ...):
+        assert grading.grade_answer(q, answer)[0] == "not attempted"
+    if q.kind == "function":
+        assert grading.evaluate(q, stub)[0] == "not attempted"
