@@ -14,7 +14,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import Question, grade_parts
+import dataclasses
+
+from . import CASE_SEED, Question, grade_answer, grade_parts
 
 
 def _t(x) -> torch.Tensor:
@@ -83,6 +85,25 @@ def _sdpa_mask_inverted(q, k, v, mask=None):
     return _attend(q, k, v, mask, 1 / math.sqrt(q.shape[-1]), allowed=False)
 
 
+def _sdpa_mask_zero(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, 0.0)
+    weights = torch.softmax(scores, dim=-1)
+    return weights @ v, weights
+
+
+def _sdpa_mask_after(q, k, v, mask=None):
+    weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1)
+    if mask is not None:
+        weights = weights * mask
+    return weights @ v, weights
+
+
+def _sdpa_scale_lk(q, k, v, mask=None):
+    return _attend(q, k, v, mask, 1 / math.sqrt(k.shape[-2]))
+
+
 _sdpa_q = Question(
     id="attention.scaled_dot_product",
     chapter=4,
@@ -96,9 +117,12 @@ _sdpa_q = Question(
         (_sdpa_wrong_axis, "the softmax runs over the wrong axis: each query's weights sum to 1 over the keys (dim=-1)"),
         (_sdpa_mask_transposed, "the mask is transposed: mask[..., i, j] says whether query i may attend to key j"),
         (_sdpa_mask_inverted, "the mask convention is inverted: True marks the keys a query may attend to, so fill the scores with -inf where the mask is False"),
+        (_sdpa_mask_zero, "the masked scores are set to 0, which still gives those keys weight e^0: fill them with -inf (float('-inf')), so their weight is exactly 0"),
+        (_sdpa_mask_after, "the mask is applied after the softmax, so the weights no longer sum to 1: fill the masked scores with -inf before the softmax"),
+        (_sdpa_scale_lk, "you divided by sqrt of the number of keys: the scale is 1/sqrt(d_k), with d_k = q.shape[-1] the width of a query"),
     ],
-    rtol=1e-6,
-    atol=1e-9,
+    rtol=1e-5,
+    atol=1e-6,  # a float32 answer is right
     units=False,
 )
 grade_parts(_sdpa_q, ("out", "weights"))
@@ -125,6 +149,44 @@ def _causal_strict(n):
     return torch.tril(torch.ones(n, n), diagonal=-1).bool()
 
 
+def _causal_additive(n):
+    return torch.zeros(n, n).masked_fill(~_causal_ref(n), float("-inf"))
+
+
+_BOOL_HINT = ("return a boolean mask (True where a query may attend); a float mask is added to "
+              "the scores, so F.scaled_dot_product_attention would mask nothing")
+_ADDITIVE_HINT = ("this is the additive form (0 where a query may attend, -inf elsewhere): "
+                  "return the boolean mask, True where j <= i")
+
+
+def _dtype_name(x) -> str:
+    return str(getattr(x, "dtype", type(x).__name__)).replace("torch.", "")
+
+
+def _causal_grade(answer):
+    """The values of the engine, after checking that the answer is a boolean mask."""
+    if not callable(answer):
+        return False, ("expected a function, got " + type(answer).__name__
+                       + "; pass the function itself, without calling it")
+    not_bool = []  # the non-boolean answers, as float arrays
+    for (n,) in _causal_cases(np.random.default_rng(CASE_SEED)):
+        got = answer(n)
+        if isinstance(got, torch.Tensor):
+            if got.dtype != torch.bool:
+                not_bool.append((got, got.detach().cpu().double().numpy()))
+        elif isinstance(got, np.ndarray) and got.dtype.kind in "biuf":
+            if got.dtype != np.bool_:
+                not_bool.append((got, got.astype(float)))
+        else:
+            return False, f"return a boolean tensor (torch.bool), got {type(got).__name__}"
+    if not_bool:
+        if any(np.isneginf(arr).any() for _, arr in not_bool):  # n = 1 has no -inf
+            return False, _ADDITIVE_HINT
+        return False, f"{_BOOL_HINT} (got dtype {_dtype_name(not_bool[0][0])})"
+    status, message = grade_answer(dataclasses.replace(_causal_q, grade=None), answer)
+    return status == "passed", message
+
+
 _causal_q = Question(
     id="attention.causal_mask",
     chapter=4,
@@ -138,6 +200,7 @@ _causal_q = Question(
     ],
     units=False,
 )
+_causal_q.grade = _causal_grade
 
 
 # --------------------------------------------------------------------------- attention.positional_encoding
@@ -179,6 +242,17 @@ def _pe_double_exponent(max_len, d_model):
     return np.where(np.arange(d_model) % 2 == 0, np.sin(angle), np.cos(angle))
 
 
+def _pe_pair_over_d(max_len, d_model):
+    angle = _pe_angles(max_len, d_model, lambda j: j // 2)
+    return np.where(np.arange(d_model) % 2 == 0, np.sin(angle), np.cos(angle))
+
+
+def _pe_times(max_len, d_model):
+    pos = np.arange(max_len, dtype=float)[:, None]
+    angle = pos * 10000.0 ** (_pair_index(np.arange(d_model)) / d_model)
+    return np.where(np.arange(d_model) % 2 == 0, np.sin(angle), np.cos(angle))
+
+
 def _pe_from_one(max_len, d_model):
     angle = _pe_angles(max_len, d_model, _pair_index, start=1)
     return np.where(np.arange(d_model) % 2 == 0, np.sin(angle), np.cos(angle))
@@ -196,6 +270,8 @@ _pe_q = Question(
         (_pe_column_exponent, "columns 2i and 2i+1 share one frequency 1/10000^(2i/d): the exponent uses 2 * (j // 2), not the column index j"),
         (_pe_double_exponent, "the exponent is 2i/d with i = j // 2 the index of the pair, not 2j/d with j the column"),
         (_pe_from_one, "positions start at 0: the first row is sin(0) = 0 and cos(0) = 1"),
+        (_pe_pair_over_d, "the factor 2 is missing: the exponent is 2i/d with i = j // 2 the index of the pair, not i/d"),
+        (_pe_times, "the minus sign of the exponent is lost: the angle is pos / 10000^(2i/d) (frequencies 10000^(-2i/d) <= 1), not pos * 10000^(2i/d)"),
     ],
     rtol=1e-5,
     atol=1e-5,  # a float32 answer is right
@@ -316,6 +392,10 @@ def _ln_eps_outside(x, gamma, beta, eps):
     return gamma * (x - x.mean(-1, keepdim=True)) / (std + eps) + beta
 
 
+def _ln_fixed_eps(x, gamma, beta, eps):
+    return _ln_ref(x, gamma, beta, 1e-5)
+
+
 def _ln_no_affine(x, gamma, beta, eps):
     return _ln_ref(x, None, None, eps)
 
@@ -333,6 +413,7 @@ _ln_q = Question(
         (_ln_no_eps, "eps is missing: divide by sqrt(var + eps), not sqrt(var)"),
         (_ln_eps_outside, "eps goes inside the square root: sqrt(var + eps), not std + eps"),
         (_ln_no_affine, "the affine part is missing: multiply by gamma, then add beta"),
+        (_ln_fixed_eps, "eps is hard-coded to 1e-5: use the argument eps, sqrt(var + eps)"),
     ],
     units=False,
 )
