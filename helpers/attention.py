@@ -20,6 +20,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from ._checks import positive_int as _positive_int
+
 __all__ = [
     "scaled_dot_product_attention",
     "causal_mask",
@@ -46,12 +48,6 @@ def _as_tensor(x, name: str, min_ndim: int = 1) -> torch.Tensor:
     if torch.isnan(x).any():
         raise ValueError(f"{name} contains NaN")
     return x
-
-
-def _positive_int(n, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    return int(n)
 
 
 def _check_mask(mask, scores_shape: torch.Size) -> torch.Tensor:

@@ -298,7 +298,7 @@ def test_bank_names_the_wrong_part_and_a_shape_mismatch():
     assert status == "failed" and message.startswith("wrong value of dW2"), message
 
 
-def test_bank_rejects_an_answer_that_changes_its_inputs_without_harm():
+def test_bank_grades_an_answer_that_modifies_its_inputs_on_copies():
     q = _BANK["backprop.relu_backward"]
 
     def in_place(Z, dA):

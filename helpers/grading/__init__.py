@@ -262,8 +262,7 @@ def grade_answer(q: Question, answer) -> tuple[str, str]:
         got_list = []
         with _Deadline(q.timeout):
             for args in args_list:
-                copies = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
-                got_list.append(answer(*copies))
+                got_list.append(answer(*_copy_args(args)))
     gots = [as_array(g) for g in got_list]
     if all(g is not None for g in gots) and all(
         matches(g, np.asarray(w, dtype=float), q) for g, w in zip(gots, want_list)
